@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Invitegate needs to build, test and benchmark.
+# Idempotent and non-interactive: safe to run on a fresh machine or again on a set-up one.
+set -euo pipefail
+
+packages=(
+  # Build toolchain
+  build-essential cmake ninja-build pkg-config
+  # C++ libraries
+  libssl-dev zlib1g-dev libabsl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # Debian's Python 3 runs the TL code generator; Telethon, pyaes and cryptography
+  # are the independent implementations the crypto tests cross-check against.
+  python3 python3-telethon python3-pyaes python3-cryptography
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: installed ${missing[*]}"
