@@ -7,7 +7,7 @@ packages=(
   # Build toolchain
   build-essential cmake ninja-build pkg-config
   # C++ libraries
-  libssl-dev zlib1g-dev libabsl-dev
+  libssl-dev zlib1g-dev libabsl-dev libasio-dev libsqlite3-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Debian's Python 3 runs the TL code generator; Telethon, pyaes and cryptography
   # are the independent implementations the crypto tests cross-check against.

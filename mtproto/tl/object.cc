@@ -13,6 +13,24 @@ std::string Object::ToString() const {
   return printer.Take();
 }
 
+void Object::StoreBoxed(Writer& out) const {
+  if (const LayerAdapter* adapter = out.layer_adapter()) {
+    if (const LayerConstructor* other = adapter->Find(ConstructorId())) {
+      other->store(*this, out);
+      return;
+    }
+  }
+  out.Uint32(ConstructorId());
+  StoreBare(out);
+}
+
+const LayerConstructor* LayerAdapter::Find(uint32_t current_id) const {
+  auto it = std::lower_bound(
+      constructors.begin(), constructors.end(), current_id,
+      [](const LayerConstructor& c, uint32_t key) { return c.current_id < key; });
+  return it != constructors.end() && it->current_id == current_id ? &*it : nullptr;
+}
+
 const ConstructorInfo* Schema::Find(uint32_t id) const {
   auto it = std::lower_bound(constructors.begin(), constructors.end(), id,
                              [](const ConstructorInfo& info, uint32_t key) { return info.id < key; });
@@ -31,6 +49,7 @@ ObjectPtr<Object> FetchBoxedObject(Reader& in, const Schema& schema, int type) {
       return nullptr;
     }
     Reader inner(unpacked);
+    inner.set_compat(in.compat());
     ObjectPtr<Object> object = FetchBoxedObject(inner, schema, type);
     if (inner.ok() && inner.remaining() != 0) inner.Fail(DecodeError::kTrailingBytes);
     if (!inner.ok()) {
@@ -40,6 +59,7 @@ ObjectPtr<Object> FetchBoxedObject(Reader& in, const Schema& schema, int type) {
     return object;
   }
   const ConstructorInfo* info = schema.Find(id);
+  if (info == nullptr && in.compat() != nullptr) info = in.compat()->Find(id);
   if (info == nullptr) {
     in.Fail(DecodeError::kUnknownConstructor, id);
     return nullptr;

@@ -32,10 +32,8 @@ class Object {
   virtual uint32_t ConstructorId() const = 0;
   // The fields without the constructor id (the "bare" form).
   virtual void StoreBare(Writer& out) const = 0;
-  void StoreBoxed(Writer& out) const {
-    out.Uint32(ConstructorId());
-    StoreBare(out);
-  }
+  // The constructor id and the fields; in the writer's API layer if it has a LayerAdapter.
+  void StoreBoxed(Writer& out) const;
   // Readable TL text for logs, with secrets masked: `user{id=42 first_name="Ann" ...}`.
   virtual void Print(Printer& out) const = 0;
   std::string ToString() const;
@@ -83,6 +81,22 @@ template <typename T>
 ObjectPtr<Object> FetchBareErased(Reader& in) {
   return T::FetchBare(in);
 }
+
+// How one constructor of the current layer is written in another layer: under that layer's id,
+// with that layer's fields (dropping new ones, defaulting removed ones).
+struct LayerConstructor {
+  uint32_t current_id;
+  void (*store)(const Object& object, Writer& out);  // writes id and fields
+};
+
+// Everything that differs when answering a peer that declared another API layer. Generated
+// from the other layer's schema lines (mtproto/schema/layers/).
+struct LayerAdapter {
+  int layer;
+  std::span<const LayerConstructor> constructors;  // sorted by current_id
+
+  const LayerConstructor* Find(uint32_t current_id) const;
+};
 
 // A boxed object kept serialized, where the schema says `Object` (an rpc_result's answer, whose
 // type only the caller knows, or a container message's body). Prints decoded when it can.

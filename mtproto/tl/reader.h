@@ -8,6 +8,8 @@
 
 namespace mtproto::tl {
 
+struct Schema;
+
 enum class DecodeError {
   kNone = 0,
   kTruncated,              // input ended inside a value
@@ -50,6 +52,11 @@ class Reader {
   // The error with its position, e.g. "unknown constructor 0x12345678 at byte 40".
   std::string ErrorText() const;
 
+  // Constructors of other API layers to accept where this schema has no such id; they decode
+  // into this schema's structs (see LayerAdapter).
+  void set_compat(const Schema* compat) { compat_ = compat; }
+  const Schema* compat() const { return compat_; }
+
   size_t offset() const { return offset_; }
   size_t remaining() const { return data_.size() - offset_; }
 
@@ -70,6 +77,7 @@ class Reader {
   }
 
   std::string_view data_;
+  const Schema* compat_ = nullptr;
   size_t offset_ = 0;
   int depth_ = 0;
   DecodeError error_ = DecodeError::kNone;

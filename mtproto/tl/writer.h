@@ -9,6 +9,8 @@
 
 namespace mtproto::tl {
 
+struct LayerAdapter;
+
 // Appends TL-encoded values (little-endian, 4-byte aligned) to an owned buffer.
 // Encoding cannot fail on its own; a caller that finds a value it cannot encode (a required
 // object left null) marks the writer failed, and Serialize() reports it.
@@ -47,6 +49,10 @@ class Writer {
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
 
+  // Encode objects in another API layer's constructors (for a peer that declared that layer).
+  void set_layer_adapter(const LayerAdapter* adapter) { adapter_ = adapter; }
+  const LayerAdapter* layer_adapter() const { return adapter_; }
+
   const std::string& data() const { return out_; }
   std::string Take() { return std::move(out_); }
   size_t size() const { return out_.size(); }
@@ -54,6 +60,7 @@ class Writer {
  private:
   std::string out_;
   std::string error_;
+  const LayerAdapter* adapter_ = nullptr;
 };
 
 }  // namespace mtproto::tl
