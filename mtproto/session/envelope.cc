@@ -45,6 +45,12 @@ absl::StatusOr<InnerMessage> ParseInner(std::string_view plain, size_t* body_end
   return inner;
 }
 
+// Padded intermediate framing may append up to 15 bytes of transport padding to a packet.
+std::string_view TrimTransportPadding(std::string_view packet) {
+  if (packet.size() < kHeaderSize) return packet;
+  return packet.substr(0, kHeaderSize + (packet.size() - kHeaderSize) / 16 * 16);
+}
+
 }  // namespace
 
 std::optional<uint64_t> PeekAuthKeyId(std::string_view packet) {
@@ -109,12 +115,6 @@ std::string EncryptMessage(const AuthKey& key, Role sender, const InnerMessage& 
   // Sizes are multiples of 16 by construction, so encryption cannot fail.
   (void)crypto::AesIgeEncrypt(aes.key, aes.iv, plaintext, {out, plaintext.size()});
   return packet;
-}
-
-// Padded intermediate framing may append up to 15 bytes of transport padding to a packet.
-std::string_view TrimTransportPadding(std::string_view packet) {
-  if (packet.size() < kHeaderSize) return packet;
-  return packet.substr(0, kHeaderSize + (packet.size() - kHeaderSize) / 16 * 16);
 }
 
 absl::StatusOr<InnerMessage> DecryptMessage(const AuthKey& key, Role sender,

@@ -16,6 +16,9 @@ uint64_t MessageIdGenerator::Next(UnixTime now, MessageKind kind) {
 
 void MessageIdGenerator::SyncWithServerTime(UnixTime now, int64_t server_unix_seconds) {
   offset_ = std::chrono::seconds(server_unix_seconds) - now;
+  // Ids issued with a clock that ran ahead were refused (bad_msg_notification 17); the corrected
+  // ones must be allowed to be smaller.
+  last_ = 0;
 }
 
 }  // namespace mtproto::session

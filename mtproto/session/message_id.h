@@ -27,6 +27,7 @@ class MessageIdGenerator {
   // Adopts the server's clock, read from a msg_id the server sent (its upper 32 bits are the
   // server's unixtime) or from server_DH_inner_data.server_time.
   void SyncWithServerTime(UnixTime now, int64_t server_unix_seconds);
+  void set_offset(UnixTime offset) { offset_ = offset; }
   UnixTime offset() const { return offset_; }
   UnixTime ServerTime(UnixTime now) const { return now + offset_; }
 
