@@ -13,7 +13,7 @@
 namespace mtproto::session {
 namespace {
 
-constexpr size_t kHeaderSize = 8 + 16;           // auth_key_id + msg_key
+constexpr size_t kHeaderSize = 8 + 16;                  // auth_key_id + msg_key
 constexpr size_t kInnerHeaderSize = 8 + 8 + 8 + 4 + 4;  // salt, session, msg_id, seqno, length
 constexpr size_t kMinPadding = 12;
 constexpr size_t kMaxPadding = 1024;
@@ -97,8 +97,8 @@ std::string EncryptMessage(const AuthKey& key, Role sender, const InnerMessage& 
   // 12..27 bytes of padding reach the next multiple of 16; up to 3 more blocks vary the size.
   uint8_t extra_blocks = 0;
   random.Fill({&extra_blocks, 1});
-  const size_t padding = kMinPadding + (16 - (plain.size() + kMinPadding) % 16) % 16 +
-                         16 * (extra_blocks % 4);
+  const size_t padding =
+      kMinPadding + (16 - (plain.size() + kMinPadding) % 16) % 16 + 16 * (extra_blocks % 4);
   const crypto::Bytes pad = random.Generate(padding);
   plain.Raw(pad.data(), pad.size());
 
@@ -117,21 +117,43 @@ std::string EncryptMessage(const AuthKey& key, Role sender, const InnerMessage& 
   return packet;
 }
 
-absl::StatusOr<InnerMessage> DecryptMessage(const AuthKey& key, Role sender,
-                                            std::string_view packet) {
-  packet = TrimTransportPadding(packet);
-  if (packet.size() < kHeaderSize + kInnerHeaderSize + kMinPadding ||
-      (packet.size() - kHeaderSize) % 16 != 0) {
+namespace {
+
+enum class Version { k1, k2 };
+
+// The steps both versions share: size and key checks, then AES-IGE with the version's KDF.
+// Fills msg_key and the plaintext (body and padding) for the version's own checks.
+absl::Status DecryptPlaintext(const AuthKey& key, Role sender, Version version,
+                              std::string_view packet, crypto::MsgKey* msg_key,
+                              crypto::Bytes* plain) {
+  const size_t min_size =
+      kHeaderSize + kInnerHeaderSize + (version == Version::k2 ? kMinPadding : 0);
+  if (packet.size() < min_size || (packet.size() - kHeaderSize) % 16 != 0) {
     return absl::InvalidArgumentError(absl::StrCat("bad encrypted packet size ", packet.size()));
   }
   if (PeekAuthKeyId(packet) != key.id) return absl::InvalidArgumentError("auth_key_id mismatch");
   const crypto::ByteSpan bytes = crypto::AsBytes(packet);
-  crypto::MsgKey msg_key;
-  std::copy_n(bytes.begin() + 8, 16, msg_key.begin());
-  const crypto::AesKeyIv aes = crypto::DeriveAesKeyIv(key.bytes, msg_key, DirectionOf(sender));
-  crypto::Bytes plain(packet.size() - kHeaderSize);
-  if (!crypto::AesIgeDecrypt(aes.key, aes.iv, bytes.subspan(kHeaderSize), plain).ok()) {
+  std::copy_n(bytes.begin() + 8, 16, msg_key->begin());
+  const crypto::AesKeyIv aes =
+      version == Version::k2 ? crypto::DeriveAesKeyIv(key.bytes, *msg_key, DirectionOf(sender))
+                             : crypto::DeriveAesKeyIvV1(key.bytes, *msg_key, DirectionOf(sender));
+  plain->resize(packet.size() - kHeaderSize);
+  if (!crypto::AesIgeDecrypt(aes.key, aes.iv, bytes.subspan(kHeaderSize), *plain).ok()) {
     return absl::InvalidArgumentError("decryption failed");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<InnerMessage> DecryptMessage(const AuthKey& key, Role sender,
+                                            std::string_view packet) {
+  crypto::MsgKey msg_key;
+  crypto::Bytes plain;
+  if (absl::Status s = DecryptPlaintext(key, sender, Version::k2, TrimTransportPadding(packet),
+                                        &msg_key, &plain);
+      !s.ok()) {
+    return s;
   }
   // msg_key must match the plaintext, compared in constant time (the spec's main check).
   const crypto::MsgKey expected = crypto::ComputeMsgKey(key.bytes, DirectionOf(sender), plain);
@@ -150,25 +172,18 @@ absl::StatusOr<InnerMessage> DecryptMessage(const AuthKey& key, Role sender,
 
 absl::StatusOr<InnerMessage> DecryptMessageV1(const AuthKey& key, Role sender,
                                               std::string_view packet) {
-  packet = TrimTransportPadding(packet);
-  if (packet.size() < kHeaderSize + kInnerHeaderSize || (packet.size() - kHeaderSize) % 16 != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("bad encrypted packet size ", packet.size()));
-  }
-  if (PeekAuthKeyId(packet) != key.id) return absl::InvalidArgumentError("auth_key_id mismatch");
-  const crypto::ByteSpan bytes = crypto::AsBytes(packet);
   crypto::MsgKey msg_key;
-  std::copy_n(bytes.begin() + 8, 16, msg_key.begin());
-  const crypto::AesKeyIv aes = crypto::DeriveAesKeyIvV1(key.bytes, msg_key, DirectionOf(sender));
-  crypto::Bytes plain(packet.size() - kHeaderSize);
-  if (!crypto::AesIgeDecrypt(aes.key, aes.iv, bytes.subspan(kHeaderSize), plain).ok()) {
-    return absl::InvalidArgumentError("decryption failed");
+  crypto::Bytes plain;
+  if (absl::Status s = DecryptPlaintext(key, sender, Version::k1, TrimTransportPadding(packet),
+                                        &msg_key, &plain);
+      !s.ok()) {
+    return s;
   }
   size_t body_end = 0;
   absl::StatusOr<InnerMessage> inner = ParseInner(AsChars(plain), &body_end);
   if (!inner.ok()) return inner.status();
   // 1.0's msg_key covers the plaintext without padding (at most 15 bytes of it).
-  const crypto::MsgKey expected =
-      crypto::ComputeMsgKeyV1(crypto::ByteSpan(plain).first(body_end));
+  const crypto::MsgKey expected = crypto::ComputeMsgKeyV1(crypto::ByteSpan(plain).first(body_end));
   if (plain.size() - body_end > 15 ||
       CRYPTO_memcmp(expected.data(), msg_key.data(), msg_key.size()) != 0) {
     return absl::InvalidArgumentError("msg_key mismatch");

@@ -27,7 +27,7 @@ struct HandshakeResult {
   AuthKey key;
   uint64_t server_salt = 0;
   int32_t dc_id = 0;
-  int32_t expires_in = 0;  // > 0 for a temporary key (PFS)
+  int32_t expires_in = 0;   // > 0 for a temporary key (PFS)
   UnixTime time_offset{0};  // server clock − local clock, as learned by the client
 };
 
@@ -59,8 +59,13 @@ class ClientHandshake {
   Options options_;
   crypto::RandomSource& random_;
   MessageIdGenerator ids_{Role::kClient};
-  enum class State { kIdle, kAwaitingResPq, kAwaitingDhParams, kAwaitingDhGen, kDone } state_ =
-      State::kIdle;
+  enum class State {
+    kIdle,
+    kAwaitingResPq,
+    kAwaitingDhParams,
+    kAwaitingDhGen,
+    kDone
+  } state_ = State::kIdle;
   tl::Int128 nonce_{};
   tl::Int128 server_nonce_{};
   tl::Int256 new_nonce_{};
@@ -91,8 +96,12 @@ class ServerHandshake {
   const crypto::RsaPrivateKey& key_;
   crypto::RandomSource& random_;
   MessageIdGenerator ids_{Role::kServer};
-  enum class State { kAwaitingReqPq, kAwaitingReqDh, kAwaitingSetDh, kDone } state_ =
-      State::kAwaitingReqPq;
+  enum class State {
+    kAwaitingReqPq,
+    kAwaitingReqDh,
+    kAwaitingSetDh,
+    kDone
+  } state_ = State::kAwaitingReqPq;
   tl::Int128 nonce_{};
   tl::Int128 server_nonce_{};
   tl::Int256 new_nonce_{};

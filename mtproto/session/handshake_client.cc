@@ -48,10 +48,14 @@ absl::StatusOr<std::string> ClientHandshake::OnPacket(std::string_view packet, U
   absl::StatusOr<tl::ObjectPtr<tl::Object>> answer = internal::ReadPlainObject(packet);
   if (!answer.ok()) return answer.status();
   switch (state_) {
-    case State::kAwaitingResPq: return OnResPq(**answer, now);
-    case State::kAwaitingDhParams: return OnServerDhParams(**answer, now);
-    case State::kAwaitingDhGen: return OnDhGen(**answer, now);
-    default: return absl::FailedPreconditionError("handshake is not awaiting a packet");
+    case State::kAwaitingResPq:
+      return OnResPq(**answer, now);
+    case State::kAwaitingDhParams:
+      return OnServerDhParams(**answer, now);
+    case State::kAwaitingDhGen:
+      return OnDhGen(**answer, now);
+    default:
+      return absl::FailedPreconditionError("handshake is not awaiting a packet");
   }
 }
 
@@ -73,8 +77,7 @@ absl::StatusOr<std::string> ClientHandshake::OnResPq(const tl::Object& answer, U
 
   tl::Writer inner;
   const crypto::Bytes p = crypto::ToBigEndian(factors->p), q = crypto::ToBigEndian(factors->q);
-  if (options_.expires_in > 0) {
-    mt::p_q_inner_data_temp_dc data;
+  auto fill = [&](auto& data) {
     data.pq = res_pq->pq;
     data.p = AsChars(p);
     data.q = AsChars(q);
@@ -82,17 +85,15 @@ absl::StatusOr<std::string> ClientHandshake::OnResPq(const tl::Object& answer, U
     data.server_nonce = server_nonce_;
     data.new_nonce = new_nonce_;
     data.dc = options_.dc_id;
+  };
+  if (options_.expires_in > 0) {
+    mt::p_q_inner_data_temp_dc data;
+    fill(data);
     data.expires_in = options_.expires_in;
     data.StoreBoxed(inner);
   } else {
     mt::p_q_inner_data_dc data;
-    data.pq = res_pq->pq;
-    data.p = AsChars(p);
-    data.q = AsChars(q);
-    data.nonce = nonce_;
-    data.server_nonce = server_nonce_;
-    data.new_nonce = new_nonce_;
-    data.dc = options_.dc_id;
+    fill(data);
     data.StoreBoxed(inner);
   }
   absl::StatusOr<crypto::Bytes> encrypted =
@@ -168,8 +169,8 @@ std::string ClientHandshake::SetClientDhParams(UnixTime now) {
 
 absl::StatusOr<std::string> ClientHandshake::OnDhGen(const tl::Object& answer, UnixTime now) {
   const std::span<const uint8_t, 256> key(auth_key_.data(), 256);
-  auto check = [&](const tl::Int128& nonce, const tl::Int128& server_nonce,
-                   const tl::Int128& hash, uint8_t number) -> absl::Status {
+  auto check = [&](const tl::Int128& nonce, const tl::Int128& server_nonce, const tl::Int128& hash,
+                   uint8_t number) -> absl::Status {
     if (nonce != nonce_ || server_nonce != server_nonce_) {
       return absl::InvalidArgumentError("dh_gen nonce mismatch");
     }

@@ -84,8 +84,10 @@ absl::StatusOr<std::string> ServerHandshake::OnPacket(std::string_view packet, U
   // A client may start over (e.g. after a lost answer) with a new req_pq_multi at any point.
   if (As<mt::req_pq_multi>(**request) != nullptr) return OnReqPq(**request, now);
   switch (state_) {
-    case State::kAwaitingReqDh: return OnReqDhParams(**request, now);
-    case State::kAwaitingSetDh: return OnSetClientDhParams(**request, now);
+    case State::kAwaitingReqDh:
+      return OnReqDhParams(**request, now);
+    case State::kAwaitingSetDh:
+      return OnSetClientDhParams(**request, now);
     default:
       return absl::InvalidArgumentError("unexpected handshake message: " + (*request)->ToString());
   }

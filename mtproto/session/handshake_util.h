@@ -20,8 +20,8 @@ namespace mtproto::session::internal {
 [[nodiscard]] std::string EncryptWithHash(const crypto::AesKeyIv& tmp, const tl::Object& object,
                                           crypto::RandomSource& random);
 // The reverse, checking the SHA-1 over exactly the object's bytes.
-[[nodiscard]] absl::StatusOr<tl::ObjectPtr<tl::Object>> DecryptWithHash(
-    const crypto::AesKeyIv& tmp, std::string_view encrypted);
+[[nodiscard]] absl::StatusOr<tl::ObjectPtr<tl::Object>> DecryptWithHash(const crypto::AesKeyIv& tmp,
+                                                                        std::string_view encrypted);
 
 // A DH value as a 256-byte big-endian number (ModExp drops leading zero bytes).
 [[nodiscard]] crypto::Bytes PadTo256(crypto::Bytes value);

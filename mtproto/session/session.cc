@@ -291,8 +291,8 @@ void Session::ResendUnanswered(UnixTime now) {
 
 void Session::SetSalt(uint64_t salt) { salt_ = salt; }
 
-void Session::HandleClientService(uint32_t id, uint64_t msg_id, std::string_view body,
-                                  UnixTime now, std::vector<Incoming>* out, bool* handled) {
+void Session::HandleClientService(uint32_t id, uint64_t msg_id, std::string_view body, UnixTime now,
+                                  std::vector<Incoming>* out, bool* handled) {
   *handled = true;
   switch (id) {
     case mt::rpc_result::kId: {
@@ -379,8 +379,8 @@ void Session::HandleClientService(uint32_t id, uint64_t msg_id, std::string_view
   }
 }
 
-void Session::HandleServerService(uint32_t id, uint64_t msg_id, std::string_view body,
-                                  UnixTime now, std::vector<Incoming>* out, bool* handled) {
+void Session::HandleServerService(uint32_t id, uint64_t msg_id, std::string_view body, UnixTime now,
+                                  std::vector<Incoming>* out, bool* handled) {
   *handled = true;
   switch (id) {
     case mt::msgs_ack::kId:
@@ -398,8 +398,8 @@ void Session::HandleServerService(uint32_t id, uint64_t msg_id, std::string_view
         auto ping = Parse<mt::ping_delay_disconnect>(body);
         if (ping == nullptr) return;
         pong.ping_id = ping->ping_id;
-        out->push_back(Incoming{Incoming::Kind::kDisconnectAfter, msg_id, {},
-                                ping->disconnect_delay});
+        out->push_back(
+            Incoming{Incoming::Kind::kDisconnectAfter, msg_id, {}, ping->disconnect_delay});
       }
       Queue(Serialize(pong), /*content_related=*/true, now, msg_id);
       return;

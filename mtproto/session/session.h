@@ -104,8 +104,8 @@ class Session {
 
   uint64_t Queue(std::string body, bool content_related, UnixTime now, uint64_t origin = 0);
   int32_t NextSeqno(bool content_related);
-  absl::Status HandleMessage(uint64_t msg_id, int32_t seqno, std::string_view body,
-                             UnixTime now, std::vector<Incoming>* out);
+  absl::Status HandleMessage(uint64_t msg_id, int32_t seqno, std::string_view body, UnixTime now,
+                             std::vector<Incoming>* out);
   bool CheckServerSideId(uint64_t msg_id, int32_t seqno, UnixTime now);
   void HandleClientService(uint32_t id, uint64_t msg_id, std::string_view body, UnixTime now,
                            std::vector<Incoming>* out, bool* handled);
@@ -123,10 +123,10 @@ class Session {
   int32_t content_sent_ = 0;
   std::deque<Outgoing> queue_;
   std::vector<int64_t> pending_acks_;
-  std::map<uint64_t, Sent> sent_;                       // client: calls awaiting results
+  std::map<uint64_t, Sent> sent_;                         // client: calls awaiting results
   std::map<uint64_t, std::vector<uint64_t>> containers_;  // container id → the ids inside
-  std::set<uint64_t> seen_;                              // received msg_ids, for duplicates
-  std::map<uint64_t, std::string> answers_;              // server: req_msg_id → rpc_result
+  std::set<uint64_t> seen_;                               // received msg_ids, for duplicates
+  std::map<uint64_t, std::string> answers_;               // server: req_msg_id → rpc_result
   bool first_message_ = true;
 };
 

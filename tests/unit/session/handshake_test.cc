@@ -16,7 +16,8 @@ using std::chrono::seconds;
 constexpr UnixTime kNow = seconds(1700000000);
 
 const crypto::RsaPrivateKey& ServerKey() {
-  static const crypto::RsaPrivateKey* key = new crypto::RsaPrivateKey(*crypto::RsaPrivateKey::Generate());
+  static const crypto::RsaPrivateKey* key =
+      new crypto::RsaPrivateKey(*crypto::RsaPrivateKey::Generate());
   return *key;
 }
 

@@ -114,11 +114,11 @@ TEST_F(SessionPair, ServerMessageIdsFollowTheRules) {
 }
 
 TEST_F(SessionPair, BadServerSaltMakesTheClientResendUnderTheSameIdentity) {
-  ToServer();  // nothing yet
+  ToServer();              // nothing yet
   server_->SetSalt(2000);  // rotation: the client's salt is stale now
   const uint64_t call = client_->Send(Call(), kNow);
   EXPECT_TRUE(Only(ToServer(), Kind::kRequest).empty());  // refused with bad_server_salt
-  ToClient();                                              // client adopts 2000 and re-sends
+  ToClient();                                             // client adopts 2000 and re-sends
   EXPECT_EQ(client_->salt(), 2000u);
   auto requests = Only(ToServer(), Kind::kRequest);
   ASSERT_EQ(requests.size(), 1u);
