@@ -8,11 +8,15 @@ packages=(
   build-essential cmake ninja-build pkg-config
   # C++ libraries
   libssl-dev zlib1g-dev libabsl-dev libasio-dev libsqlite3-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev valgrind
   # Debian's Python 3 runs the TL code generator; Telethon, pyaes and cryptography
   # are the independent implementations the crypto tests cross-check against.
   python3 python3-telethon python3-pyaes python3-cryptography
 )
+
+# Node.js runs the interop clients (mtcute, gramjs); the machine image usually ships a newer
+# one than Debian's, so Debian's is only a fallback.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
