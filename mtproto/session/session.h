@@ -82,6 +82,10 @@ class Session {
   // while it is fresh enough, so that the server recognises a repeat.
   void ResendUnanswered(UnixTime now);
 
+  // Server: refuses a client's message with bad_msg_notification `code` (the session does so
+  // itself for bad msg_ids; owners use it to inject faults).
+  void NotifyBadMessage(uint64_t msg_id, int32_t seqno, int32_t code, UnixTime now);
+
   // Server: replaces the salt; messages with the old one get bad_server_salt from now on.
   void SetSalt(uint64_t salt);
   uint64_t salt() const { return salt_; }
@@ -112,7 +116,6 @@ class Session {
   void HandleServerService(uint32_t id, uint64_t msg_id, std::string_view body, UnixTime now,
                            std::vector<Incoming>* out, bool* handled);
   void Resend(uint64_t bad_msg_id, UnixTime now);
-  void NotifyBadMessage(uint64_t msg_id, int32_t seqno, int32_t code, UnixTime now);
   uint64_t OriginOf(uint64_t msg_id) const;
   void Forget(uint64_t msg_id);
 

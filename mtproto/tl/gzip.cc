@@ -5,12 +5,13 @@
 namespace mtproto::tl {
 
 namespace {
-constexpr int kGzipWindowBits = 15 + 16;  // 15-bit window, gzip header and trailer
+constexpr int kGzipWindowBits = 15 + 16;     // 15-bit window, gzip header and trailer
+constexpr int kDetectWindowBits = 15 + 32;   // 15-bit window, gzip or zlib header
 }  // namespace
 
 bool Gunzip(std::string_view packed, std::string* out, size_t max_size) {
   z_stream stream{};
-  if (inflateInit2(&stream, kGzipWindowBits) != Z_OK) return false;
+  if (inflateInit2(&stream, kDetectWindowBits) != Z_OK) return false;
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
   stream.avail_in = static_cast<uInt>(packed.size());
   out->clear();

@@ -10,7 +10,8 @@ namespace mtproto::tl {
 // The most a gzip_packed object may inflate to; more is treated as an attack, not data.
 inline constexpr size_t kMaxGunzipSize = 16 << 20;
 
-// Inflates gzip data into `out`. False on corrupt, truncated or oversized input.
+// Inflates gzip data into `out`; zlib-format data too, since some clients (mtcute) pack
+// gzip_packed that way and Telegram accepts it. False on corrupt, truncated or oversized input.
 [[nodiscard]] bool Gunzip(std::string_view packed, std::string* out,
                           size_t max_size = kMaxGunzipSize);
 

@@ -48,6 +48,7 @@ absl::Status TestClient::Connect() {
       transport::Codec::ForClient(options_.framing, options_.obfuscated, random_);
   if (!codec.ok()) return codec.status();
   codec_.emplace(std::move(*codec));
+  frames_.clear();
   layer_sent_ = false;
   if (session_ != nullptr) session_->ResendUnanswered(Now());
   return absl::OkStatus();
@@ -68,17 +69,18 @@ absl::Status TestClient::SendPacket(std::string_view packet) {
 }
 
 absl::StatusOr<std::string> TestClient::ReceivePacket() {
-  std::vector<transport::Frame> frames;
   char buffer[65536];
-  while (frames.empty()) {
+  while (frames_.empty()) {
     const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
     if (n <= 0) return absl::UnavailableError("connection closed or timed out");
+    std::vector<transport::Frame> frames;
     if (absl::Status s = codec_->Feed({buffer, static_cast<size_t>(n)}, &frames); !s.ok()) {
       return s;
     }
+    for (transport::Frame& frame : frames) frames_.push_back(std::move(frame));
   }
-  // A test conversation is strictly request/answer, so one frame arrives at a time.
-  transport::Frame& frame = frames.front();
+  transport::Frame frame = std::move(frames_.front());
+  frames_.pop_front();
   if (frame.kind == transport::Frame::Kind::kError) {
     transport_error_ = frame.error_code;
     return absl::UnavailableError(absl::StrCat("transport error ", frame.error_code));

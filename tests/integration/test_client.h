@@ -3,6 +3,7 @@
 // mtproto/net; this one exists to prove the emulator against our protocol core.)
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,7 @@ class TestClient {
   Options options_;
   crypto::SecureRandom random_;
   std::optional<transport::Codec> codec_;
+  std::deque<transport::Frame> frames_;  // received but not yet read
   int fd_ = -1;
   std::optional<session::AuthKey> key_;
   std::unique_ptr<session::Session> session_;

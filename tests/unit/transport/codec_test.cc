@@ -56,24 +56,10 @@ Frame ErrorFrame(int32_t code) {
   return f;
 }
 
-struct Param {
-  Framing framing;
-  bool obfuscated;
-};
+using Param = testing::FramingCase;
 
 std::string ParamName(const ::testing::TestParamInfo<Param>& info) {
-  return std::string(FramingName(info.param.framing)) +
-         (info.param.obfuscated ? "_obfuscated" : "_plain");
-}
-
-std::vector<Param> AllParams() {
-  std::vector<Param> out;
-  for (Framing f :
-       {Framing::kAbridged, Framing::kIntermediate, Framing::kPaddedIntermediate, Framing::kFull}) {
-    out.push_back({f, false});
-    if (f != Framing::kFull) out.push_back({f, true});
-  }
-  return out;
+  return testing::FramingCaseName(info.param);
 }
 
 // Payload sizes around the abridged one-byte / four-byte boundary and a large one.
@@ -137,7 +123,7 @@ class CodecTest : public ::testing::TestWithParam<Param> {
   Codec server_;
 };
 
-INSTANTIATE_TEST_SUITE_P(AllFramings, CodecTest, ::testing::ValuesIn(AllParams()), ParamName);
+INSTANTIATE_TEST_SUITE_P(AllFramings, CodecTest, ::testing::ValuesIn(testing::AllFramingCases()), ParamName);
 
 TEST_P(CodecTest, ClientToServerWholeStream) {
   const std::string stream = ClientStream(kSizes);

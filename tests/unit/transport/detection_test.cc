@@ -6,28 +6,22 @@
 
 #include "mtproto/crypto/random.h"
 #include "mtproto/transport/codec.h"
+#include "tests/unit/transport/test_util.h"
 
 namespace mtproto::transport {
 namespace {
 
 using crypto::DeterministicRandom;
 
-struct Case {
-  Framing framing;
-  bool obfuscated;
-};
+using Case = testing::FramingCase;
 
 class DetectionTest : public ::testing::TestWithParam<Case> {};
 
 INSTANTIATE_TEST_SUITE_P(
     AllFramings, DetectionTest,
-    ::testing::Values(Case{Framing::kAbridged, false}, Case{Framing::kIntermediate, false},
-                      Case{Framing::kPaddedIntermediate, false}, Case{Framing::kFull, false},
-                      Case{Framing::kAbridged, true}, Case{Framing::kIntermediate, true},
-                      Case{Framing::kPaddedIntermediate, true}),
+    ::testing::ValuesIn(testing::AllFramingCases()),
     [](const ::testing::TestParamInfo<Case>& info) {
-      return std::string(FramingName(info.param.framing)) +
-             (info.param.obfuscated ? "_obfuscated" : "_plain");
+      return testing::FramingCaseName(info.param);
     });
 
 // How many bytes the server must see before it knows the framing.

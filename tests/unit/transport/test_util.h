@@ -1,6 +1,7 @@
 // Helpers shared by the transport tests and the cross-check vector program.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,32 @@ inline absl::Status FeedChunked(Codec& codec, std::string_view bytes, size_t chu
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+// A test parameter: one framing, plain or obfuscated.
+struct FramingCase {
+  Framing framing;
+  bool obfuscated;
+};
+
+// Without it GoogleTest prints the struct's raw bytes, padding included (an uninitialised read).
+inline void PrintTo(const FramingCase& c, std::ostream* out) {
+  *out << FramingName(c.framing) << (c.obfuscated ? " obfuscated" : " plain");
+}
+
+inline std::string FramingCaseName(const FramingCase& c) {
+  return std::string(FramingName(c.framing)) + (c.obfuscated ? "_obfuscated" : "_plain");
+}
+
+// Every framing, plain and obfuscated (obfuscated2 has no tag for full).
+inline std::vector<FramingCase> AllFramingCases() {
+  std::vector<FramingCase> out;
+  for (Framing f :
+       {Framing::kAbridged, Framing::kIntermediate, Framing::kPaddedIntermediate, Framing::kFull}) {
+    out.push_back({f, false});
+    if (f != Framing::kFull) out.push_back({f, true});
+  }
+  return out;
 }
 
 }  // namespace mtproto::transport::testing

@@ -1,0 +1,305 @@
+#include "mtproto/emulator/world.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+namespace mtproto::emulator {
+namespace {
+
+using Json = nlohmann::json;
+
+// The default world. Its phone numbers follow Telegram's test-number scheme, so the login code of
+// 99966XYYYY is X five times (22222 for Alice and Bob, 33333 for Carol). Bob has
+// two-step verification with the password "emulator-2fa-pass".
+constexpr std::string_view kSampleWorldJson = R"json({
+  "users": [
+    {"id": 1000001, "first_name": "Alice", "last_name": "Admin", "username": "alice_admin",
+     "phone": "9996621234"},
+    {"id": 1000002, "first_name": "Bob", "last_name": "Secure", "username": "bob_secure",
+     "phone": "9996625678", "password": "emulator-2fa-pass", "password_hint": "emulator 2fa"},
+    {"id": 1000003, "first_name": "Carol", "last_name": "Member", "username": "carol_member",
+     "phone": "9996631111"}
+  ],
+  "bots": [
+    {"id": 2000001, "first_name": "Invitegate Bot", "username": "invitegate_test_bot",
+     "token": "2000001:AAEmulatorInvitegateBotToken0000001"},
+    {"id": 2000002, "first_name": "Helper Bot", "username": "helper_test_bot",
+     "token": "2000002:AAEmulatorHelperBotToken000000000002"}
+  ]
+})json";
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Telegram's username rules: 5-32 characters of [A-Za-z0-9_], starting with a letter.
+bool ValidUsername(std::string_view name) {
+  if (name.size() < 5 || name.size() > 32) return false;
+  if (!std::isalpha(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Reads an optional field of the expected JSON type; a wrong type is an error naming `where`.
+template <typename T>
+absl::Status Field(const Json& object, const char* key, const std::string& where, bool required,
+                   T& out) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) {
+    return required ? absl::InvalidArgumentError(absl::StrCat(where, ": missing \"", key, "\""))
+                    : absl::OkStatus();
+  }
+  try {
+    out = it->get<T>();
+  } catch (const Json::exception&) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": \"", key, "\" has the wrong type"));
+  }
+  return absl::OkStatus();
+}
+
+#define WORLD_RETURN_IF_ERROR(expr)   \
+  do {                                \
+    absl::Status status_ = (expr);    \
+    if (!status_.ok()) return status_; \
+  } while (0)
+
+absl::Status ParseUser(const Json& j, const std::string& where, WorldUser& u) {
+  if (!j.is_object()) return absl::InvalidArgumentError(where + ": not an object");
+  WORLD_RETURN_IF_ERROR(Field(j, "id", where, true, u.id));
+  WORLD_RETURN_IF_ERROR(Field(j, "access_hash", where, false, u.access_hash));
+  WORLD_RETURN_IF_ERROR(Field(j, "first_name", where, true, u.first_name));
+  WORLD_RETURN_IF_ERROR(Field(j, "last_name", where, false, u.last_name));
+  WORLD_RETURN_IF_ERROR(Field(j, "username", where, false, u.username));
+  WORLD_RETURN_IF_ERROR(Field(j, "phone", where, true, u.phone));
+  std::string password;
+  WORLD_RETURN_IF_ERROR(Field(j, "password", where, false, password));
+  if (j.contains("password") && !j["password"].is_null()) u.password = password;
+  WORLD_RETURN_IF_ERROR(Field(j, "password_hint", where, false, u.password_hint));
+  if (u.access_hash == 0) u.access_hash = DeriveAccessHash(u.id);
+  return absl::OkStatus();
+}
+
+absl::Status ParseBot(const Json& j, const std::string& where, WorldBot& b) {
+  if (!j.is_object()) return absl::InvalidArgumentError(where + ": not an object");
+  WORLD_RETURN_IF_ERROR(Field(j, "id", where, true, b.id));
+  WORLD_RETURN_IF_ERROR(Field(j, "access_hash", where, false, b.access_hash));
+  WORLD_RETURN_IF_ERROR(Field(j, "first_name", where, true, b.first_name));
+  WORLD_RETURN_IF_ERROR(Field(j, "username", where, true, b.username));
+  WORLD_RETURN_IF_ERROR(Field(j, "token", where, true, b.token));
+  if (b.access_hash == 0) b.access_hash = DeriveAccessHash(b.id);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int64_t DeriveAccessHash(int64_t id) {
+  // splitmix64: any fixed, well-mixed function will do; it only has to be stable.
+  uint64_t z = static_cast<uint64_t>(id) + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<int64_t>(z == 0 ? 1 : z);
+}
+
+std::optional<std::string> TestLoginCode(std::string_view phone) {
+  if (phone.size() != 10 || !AllDigits(phone) || phone.substr(0, 5) != "99966") return std::nullopt;
+  const char x = phone[5];
+  if (x < '1' || x > '9') return std::nullopt;
+  return std::string(5, x);
+}
+
+absl::StatusOr<World> World::FromJson(std::string_view json_text) {
+  Json root = Json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return absl::InvalidArgumentError("world: not valid JSON");
+  if (!root.is_object()) return absl::InvalidArgumentError("world: the top level is not an object");
+  World world;
+  for (const char* key : {"users", "bots"}) {
+    if (root.contains(key) && !root[key].is_array()) {
+      return absl::InvalidArgumentError(absl::StrCat("world: \"", key, "\" is not an array"));
+    }
+  }
+  if (root.contains("users")) {
+    for (size_t i = 0; i < root["users"].size(); ++i) {
+      WorldUser user;
+      WORLD_RETURN_IF_ERROR(ParseUser(root["users"][i], absl::StrCat("world: users[", i, "]"), user));
+      world.users_.push_back(std::move(user));
+    }
+  }
+  if (root.contains("bots")) {
+    for (size_t i = 0; i < root["bots"].size(); ++i) {
+      WorldBot bot;
+      WORLD_RETURN_IF_ERROR(ParseBot(root["bots"][i], absl::StrCat("world: bots[", i, "]"), bot));
+      world.bots_.push_back(std::move(bot));
+    }
+  }
+  WORLD_RETURN_IF_ERROR(world.Validate());
+  return world;
+}
+
+absl::StatusOr<World> World::FromFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("world file ", path, ": cannot open"));
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<World> world = FromJson(text.str());
+  if (!world.ok()) {
+    return absl::Status(world.status().code(),
+                        absl::StrCat(path, ": ", world.status().message()));
+  }
+  return world;
+}
+
+const World& World::Sample() {
+  static const World* const sample = [] {
+    absl::StatusOr<World> world = FromJson(kSampleWorldJson);
+    // The sample is a literal covered by a unit test; failing here is a programming error.
+    if (!world.ok()) std::abort();
+    return new World(*std::move(world));
+  }();
+  return *sample;
+}
+
+absl::Status World::Validate() const {
+  std::map<int64_t, std::string> ids;
+  std::map<std::string, std::string> phones, usernames;
+  auto claim = [](auto& seen, const auto& key, const std::string& where,
+                  const std::string& what) -> absl::Status {
+    auto [it, inserted] = seen.emplace(key, where);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": duplicate ", what, " (also ", it->second, ")"));
+    }
+    return absl::OkStatus();
+  };
+  for (size_t i = 0; i < users_.size(); ++i) {
+    const WorldUser& u = users_[i];
+    const std::string where = absl::StrCat("world: users[", i, "] (id ", u.id, ")");
+    if (u.id <= 0 || u.id >= (int64_t{1} << 52)) {
+      return absl::InvalidArgumentError(where + ": id must be in 1..2^52");
+    }
+    WORLD_RETURN_IF_ERROR(claim(ids, u.id, where, absl::StrCat("id ", u.id)));
+    if (u.first_name.empty()) return absl::InvalidArgumentError(where + ": empty first_name");
+    if (!AllDigits(u.phone) || u.phone.size() < 5 || u.phone.size() > 15) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": bad phone \"", u.phone, "\" (5-15 digits, no '+')"));
+    }
+    WORLD_RETURN_IF_ERROR(claim(phones, u.phone, where, "phone " + u.phone));
+    if (!u.username.empty()) {
+      if (!ValidUsername(u.username)) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": bad username \"", u.username, "\""));
+      }
+      WORLD_RETURN_IF_ERROR(claim(usernames, Lower(u.username), where, "username " + u.username));
+    }
+    if (u.password && u.password->empty()) {
+      return absl::InvalidArgumentError(where + ": empty password (omit it for no 2FA)");
+    }
+  }
+  for (size_t i = 0; i < bots_.size(); ++i) {
+    const WorldBot& b = bots_[i];
+    const std::string where = absl::StrCat("world: bots[", i, "] (id ", b.id, ")");
+    if (b.id <= 0 || b.id >= (int64_t{1} << 52)) {
+      return absl::InvalidArgumentError(where + ": id must be in 1..2^52");
+    }
+    WORLD_RETURN_IF_ERROR(claim(ids, b.id, where, absl::StrCat("id ", b.id)));
+    if (b.first_name.empty()) return absl::InvalidArgumentError(where + ": empty first_name");
+    if (!ValidUsername(b.username) || Lower(b.username).size() < 3 ||
+        Lower(b.username).substr(b.username.size() - 3) != "bot") {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": bad bot username \"", b.username, "\" (must end in \"bot\")"));
+    }
+    WORLD_RETURN_IF_ERROR(claim(usernames, Lower(b.username), where, "username " + b.username));
+    // "<id>:<secret>", the id being the bot's own, the secret 20+ characters of [A-Za-z0-9_-].
+    const size_t colon = b.token.find(':');
+    const std::string_view secret =
+        colon == std::string::npos ? std::string_view() : std::string_view(b.token).substr(colon + 1);
+    const bool secret_ok =
+        secret.size() >= 20 && std::all_of(secret.begin(), secret.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+        });
+    if (colon == std::string::npos || b.token.substr(0, colon) != std::to_string(b.id) ||
+        !secret_ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": bad token (want \"", b.id, ":<secret of 20+ [A-Za-z0-9_-]>\")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status World::AddUser(WorldUser user) {
+  if (user.access_hash == 0) user.access_hash = DeriveAccessHash(user.id);
+  users_.push_back(std::move(user));
+  absl::Status status = Validate();
+  if (!status.ok()) users_.pop_back();
+  return status;
+}
+
+Account World::FindAccount(int64_t id) const {
+  for (const WorldUser& u : users_) {
+    if (u.id == id) return Account{&u, nullptr};
+  }
+  for (const WorldBot& b : bots_) {
+    if (b.id == id) return Account{nullptr, &b};
+  }
+  return Account{};
+}
+
+const WorldUser* World::FindUserByPhone(std::string_view phone) const {
+  for (const WorldUser& u : users_) {
+    if (u.phone == phone) return &u;
+  }
+  return nullptr;
+}
+
+const WorldBot* World::FindBotByToken(std::string_view token) const {
+  for (const WorldBot& b : bots_) {
+    if (b.token == token) return &b;
+  }
+  return nullptr;
+}
+
+int64_t World::MaxId() const {
+  int64_t max_id = 0;
+  for (const WorldUser& u : users_) max_id = std::max(max_id, u.id);
+  for (const WorldBot& b : bots_) max_id = std::max(max_id, b.id);
+  return max_id;
+}
+
+std::string World::ToJson() const {
+  Json root = Json::object();
+  root["users"] = Json::array();
+  for (const WorldUser& u : users_) {
+    Json j = {{"id", u.id},       {"access_hash", u.access_hash}, {"first_name", u.first_name},
+              {"last_name", u.last_name}, {"username", u.username},   {"phone", u.phone}};
+    if (auto code = TestLoginCode(u.phone)) j["login_code"] = *code;  // informational
+    if (u.password) {
+      j["password"] = *u.password;
+      j["password_hint"] = u.password_hint;
+    }
+    root["users"].push_back(std::move(j));
+  }
+  root["bots"] = Json::array();
+  for (const WorldBot& b : bots_) {
+    root["bots"].push_back({{"id", b.id},
+                            {"access_hash", b.access_hash},
+                            {"first_name", b.first_name},
+                            {"username", b.username},
+                            {"token", b.token}});
+  }
+  return root.dump();
+}
+
+}  // namespace mtproto::emulator
