@@ -132,6 +132,22 @@ struct Emulator::Impl {
     return &it->second;
   }
 
+  // destroy_session: forgets another session of the same key (never the caller's own).
+  std::string DestroySession(int64_t key_id, uint64_t session_id, uint64_t caller_session) {
+    const bool existed = session_id != caller_session && sessions.erase({key_id, session_id}) > 0;
+    tl::Writer out;
+    if (existed) {
+      tl::mt::destroy_session_ok answer;
+      answer.session_id = static_cast<int64_t>(session_id);
+      answer.StoreBoxed(out);
+    } else {
+      tl::mt::destroy_session_none answer;
+      answer.session_id = static_cast<int64_t>(session_id);
+      answer.StoreBoxed(out);
+    }
+    return out.Take();
+  }
+
   session::Session& SessionFor(const KnownKey& known, uint64_t session_id) {
     const auto id = static_cast<int64_t>(known.key.id);
     auto& slot = sessions[{id, session_id}];
@@ -187,6 +203,7 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
   void Close() {
     if (closed_) return;
     closed_ = true;
+    idle_timer_.cancel();
     asio::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -240,6 +257,15 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
       return Close();
     }
     for (session::Incoming& in : incoming) {
+      if (in.kind == session::Incoming::Kind::kDisconnectAfter) {
+        CloseIfIdleFor(std::chrono::seconds(in.code));
+        continue;
+      }
+      if (in.kind == session::Incoming::Kind::kDestroySession) {
+        session.Reply(in.msg_id, server_.DestroySession(id, in.session_id, inner->session_id),
+                      now);
+        continue;
+      }
       if (in.kind != session::Incoming::Kind::kRequest) continue;
       DispatchResult result = server_.dispatcher->DispatchBytes(in.body, context_);
       if (server_.verbose) {
@@ -304,6 +330,14 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
     });
   }
 
+  // ping_delay_disconnect: close unless another one arrives within `delay` (each re-arms it).
+  void CloseIfIdleFor(std::chrono::seconds delay) {
+    idle_timer_.expires_after(delay);
+    idle_timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+      if (!ec) self->Close();  // a re-arm cancels the previous wait with an error
+    });
+  }
+
   void Touch(session::Session& session) {
     if (std::find(touched_.begin(), touched_.end(), &session) == touched_.end()) {
       touched_.push_back(&session);
@@ -357,6 +391,7 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
   ConnectionContext context_;
   std::optional<session::ServerHandshake> handshake_;
   std::deque<std::string> outbox_;
+  asio::steady_timer idle_timer_{server_.io};
   bool writing_ = false;
   bool closed_ = false;
   bool rotation_due_ = false;

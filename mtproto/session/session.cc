@@ -439,6 +439,14 @@ void Session::HandleServerService(uint32_t id, uint64_t msg_id, std::string_view
     }
     case mt::msg_resend_req::kId:
       return;  // answers are re-sent when the client repeats the call itself
+    case mt::destroy_session::kId: {
+      auto destroy = Parse<mt::destroy_session>(body);
+      if (destroy == nullptr) return;
+      Incoming event{Incoming::Kind::kDestroySession, msg_id, {}, 0};
+      event.session_id = static_cast<uint64_t>(destroy->session_id);
+      out->push_back(std::move(event));
+      return;
+    }
     case mt::rpc_drop_answer::kId: {
       auto drop = Parse<mt::rpc_drop_answer>(body);
       if (drop == nullptr) return;

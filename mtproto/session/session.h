@@ -37,11 +37,14 @@ struct Incoming {
     kNewSession,       // client: the server started a new session; updates may have been missed
     kFailed,           // client: `msg_id` was refused by bad_msg_notification `code`
     kDisconnectAfter,  // server: ping_delay_disconnect asked to close after `code` idle seconds
+    kDestroySession,   // server: the client asks to destroy session `session_id` of its key;
+                       //   answer with Reply(msg_id, destroy_session_ok or _none)
   };
   Kind kind;
   uint64_t msg_id = 0;
   std::string body;
   int32_t code = 0;
+  uint64_t session_id = 0;
 };
 
 class Session {

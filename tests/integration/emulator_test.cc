@@ -2,10 +2,13 @@
 // every framing, sign-in of a bot and of a 2FA user, injected faults, and a restart with
 // persisted state.
 #include <filesystem>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "mtproto/crypto/srp.h"
 #include "mtproto/emulator/server.h"
+#include "mtproto/tl/mt.h"
+#include "mtproto/tl/serialize.h"
 #include "tests/integration/test_client.h"
 
 namespace mtproto::testing {
@@ -215,6 +218,32 @@ TEST_F(EmulatorTest, UnknownAuthKeyGetsTransportError404) {
   ASSERT_TRUE(client->Connect().ok());
   EXPECT_FALSE(client->Call(api::help_getConfig()).ok());
   EXPECT_EQ(client->transport_error(), -404);
+}
+
+TEST_F(EmulatorTest, PingDelayDisconnectClosesAnIdleConnection) {
+  auto client = Connected();
+  ASSERT_TRUE(client->Call(api::help_getConfig()).ok());
+  tl::mt::ping_delay_disconnect ping;
+  ping.ping_id = 5;
+  ping.disconnect_delay = 1;
+  auto pong = client->CallRaw(ping);
+  ASSERT_TRUE(pong.ok()) << pong.status();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_FALSE(client->Call(api::help_getConfig()).ok());  // the server hung up
+  ASSERT_TRUE(client->Connect().ok());                      // same key and session, new socket
+  EXPECT_TRUE(client->Call(api::help_getConfig()).ok());
+}
+
+TEST_F(EmulatorTest, DestroySessionAnswersOkOrNone) {
+  auto client = Connected();
+  ASSERT_TRUE(client->Call(api::help_getConfig()).ok());
+  tl::mt::destroy_session destroy;
+  destroy.session_id = 12345;  // never used
+  auto answer = client->CallRaw(destroy);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  auto none = tl::Deserialize<tl::mt::DestroySessionRes>(*answer);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ((*none)->ConstructorId(), tl::mt::destroy_session_none::kId);
 }
 
 }  // namespace

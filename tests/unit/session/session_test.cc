@@ -178,6 +178,16 @@ TEST_F(SessionPair, PingDelayDisconnectTellsTheServerOwner) {
   EXPECT_EQ(events[0].code, 75);
 }
 
+TEST_F(SessionPair, DestroySessionGoesToTheServerOwner) {
+  mt::destroy_session destroy;
+  destroy.session_id = 555;
+  const uint64_t call = client_->Send(Bytes(destroy), kNow);
+  auto events = Only(ToServer(), Kind::kDestroySession);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].msg_id, call);
+  EXPECT_EQ(events[0].session_id, 555u);
+}
+
 TEST_F(SessionPair, FutureSaltsAndMessageStates) {
   mt::get_future_salts salts;
   salts.num = 3;
