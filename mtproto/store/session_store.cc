@@ -1,0 +1,566 @@
+#include "mtproto/store/session_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "mtproto/store/schema.h"
+
+namespace mtproto::store {
+namespace {
+
+// Debian's Abseil has its own string_view type; adapt std::string_view for StrCat.
+absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+absl::Status Errno(std::string_view what, const std::filesystem::path& path) {
+  return absl::InternalError(
+      absl::StrCat("session store ", path.string(), ": ", Sv(what), ": ", std::strerror(errno)));
+}
+
+// Group/other bits on a file holding auth keys: refuse (see the header).
+absl::Status CheckPrivateMode(const struct stat& st, const std::filesystem::path& path) {
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("session store ", path.string(), " is not a regular file"));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "session store %s has mode %04o: it holds auth keys and must not be accessible to the "
+        "group or others (chmod 600 it)",
+        path.string(), st.st_mode & 07777));
+  }
+  return absl::OkStatus();
+}
+
+// Creates missing directories on the way to `dir`, each 0700.
+absl::Status EnsureDirectories(const std::filesystem::path& dir) {
+  if (dir.empty()) return absl::OkStatus();
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return absl::OkStatus();
+  if (absl::Status s = EnsureDirectories(dir.parent_path()); !s.ok()) return s;
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir", dir);
+  return absl::OkStatus();
+}
+
+// Creates the file 0600 if it does not exist; checks an existing one (and its WAL files).
+absl::Status PrepareFile(const std::filesystem::path& path) {
+  if (absl::Status s = EnsureDirectories(path.parent_path()); !s.ok()) return s;
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    // The umask can only narrow 0600; fchmod makes the mode exact regardless.
+    const bool ok = ::fchmod(fd, 0600) == 0;
+    ::close(fd);
+    return ok ? absl::OkStatus() : Errno("fchmod", path);
+  }
+  if (errno != EEXIST) return Errno("create", path);
+  fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Errno("open", path);
+  struct stat st;
+  const bool stat_ok = ::fstat(fd, &st) == 0;
+  ::close(fd);
+  if (!stat_ok) return Errno("fstat", path);
+  if (absl::Status s = CheckPrivateMode(st, path); !s.ok()) return s;
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const std::filesystem::path side = path.string() + suffix;
+    if (::lstat(side.c_str(), &st) == 0) {
+      if (absl::Status s = CheckPrivateMode(st, side); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+int64_t ToDb(uint64_t v) { return std::bit_cast<int64_t>(v); }
+uint64_t FromDb(int64_t v) { return std::bit_cast<uint64_t>(v); }
+
+absl::Status CheckDcId(int dc_id) {
+  if (dc_id <= 0) return absl::InvalidArgumentError(absl::StrCat("invalid DC id ", dc_id));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// SQLite's code mapped to a status naming the store's file and what was being done.
+absl::Status SessionStore::Error(std::string_view what) const {
+  const int code = sqlite3_errcode(db_);
+  const std::string message = absl::StrCat("session store ", path_.string(), ": ", Sv(what), ": ",
+                                           sqlite3_errmsg(db_));
+  if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+    return absl::DataLossError(absl::StrCat(message, " (the file is corrupt or not a database)"));
+  }
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return absl::UnavailableError(message);
+  return absl::InternalError(message);
+}
+
+// A prepared statement with positional binding; finalized on destruction.
+class SessionStore::Statement {
+ public:
+  Statement(const SessionStore& store, const char* sql) : store_(store) {
+    rc_ = sqlite3_prepare_v2(store.db_, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int64_t v) {
+    if (ok()) rc_ = sqlite3_bind_int64(stmt_, ++index_, v);
+    return *this;
+  }
+  Statement& BindBlob(std::string_view v) {
+    if (ok()) {
+      rc_ = sqlite3_bind_blob(stmt_, ++index_, v.data(), static_cast<int>(v.size()),
+                              SQLITE_TRANSIENT);
+    }
+    return *this;
+  }
+  Statement& BindText(std::string_view v) {
+    if (ok()) {
+      rc_ = sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()),
+                              SQLITE_TRANSIENT);
+    }
+    return *this;
+  }
+  // Advances to the next row: true with a row, false when done or failed (see Check).
+  bool Step() {
+    if (!ok()) return false;
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) rc_ = rc;
+    return false;
+  }
+  bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
+  std::string Blob(int col) {
+    const void* data = sqlite3_column_blob(stmt_, col);
+    const int size = sqlite3_column_bytes(stmt_, col);
+    return data ? std::string(static_cast<const char*>(data), static_cast<size_t>(size)) : "";
+  }
+  absl::Status Check(std::string_view what) const {
+    return ok() ? absl::OkStatus() : store_.Error(what);
+  }
+
+ private:
+  bool ok() const { return rc_ == SQLITE_OK; }
+  const SessionStore& store_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+  int index_ = 0;
+};
+
+// BEGIN IMMEDIATE … COMMIT; rolls back unless committed.
+class SessionStore::Transaction {
+ public:
+  explicit Transaction(SessionStore& store) : store_(store) {
+    status_ = store_.Exec("BEGIN IMMEDIATE");
+  }
+  ~Transaction() {
+    if (status_.ok() && !committed_) (void)store_.Exec("ROLLBACK");
+  }
+  const absl::Status& status() const { return status_; }
+  [[nodiscard]] absl::Status Commit() {
+    if (!status_.ok()) return status_;
+    committed_ = true;
+    absl::Status s = store_.Exec("COMMIT");
+    if (!s.ok()) (void)store_.Exec("ROLLBACK");
+    return s;
+  }
+
+ private:
+  SessionStore& store_;
+  absl::Status status_;
+  bool committed_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(
+    const std::filesystem::path& path) {
+  if (path.empty()) return absl::InvalidArgumentError("session store: empty path");
+  if (absl::Status s = PrepareFile(path); !s.ok()) return s;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    absl::Status status = absl::InternalError(absl::StrCat(
+        "session store ", path.string(), ": cannot open: ", db ? sqlite3_errmsg(db) : "no memory"));
+    sqlite3_close(db);
+    return status;
+  }
+  std::unique_ptr<SessionStore> store(new SessionStore(path, db));
+  std::lock_guard lock(store->mutex_);
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_extended_result_codes(db, 0);
+  // The first statement reads the header: a file that is not SQLite fails here. quick_check
+  // then walks every page (the file is small), so a damaged file is reported at Open, not at
+  // some later read in the middle of a reconnect.
+  if (absl::Status s = store->Exec("PRAGMA journal_mode = WAL"); !s.ok()) return s;
+  {
+    Statement check(*store, "PRAGMA quick_check");
+    std::string verdict;
+    if (check.Step()) verdict = check.Blob(0);
+    if (absl::Status s = check.Check("integrity check"); !s.ok()) return s;
+    if (verdict != "ok") {
+      return absl::DataLossError(absl::StrCat("session store ", path.string(),
+                                              ": integrity check failed: ", verdict));
+    }
+  }
+  // FULL: a write that returned survives a power cut, not just a crash (WAL + NORMAL would not).
+  if (absl::Status s = store->Exec("PRAGMA synchronous = FULL"); !s.ok()) return s;
+  if (absl::Status s = store->Migrate(); !s.ok()) return s;
+  return store;
+}
+
+SessionStore::~SessionStore() { sqlite3_close(db_); }
+
+absl::Status SessionStore::Exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    sqlite3_free(error);  // sqlite3_errmsg still holds the same text
+    return Error(std::string_view(sql).substr(0, std::string_view(sql).find('\n')));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> SessionStore::SchemaVersionLocked() {
+  Statement has(*this,
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                "'schema_version'");
+  if (!has.Step()) return has.Check("reading the schema");
+  if (has.Int(0) == 0) return 0;
+  Statement st(*this, "SELECT version FROM schema_version");
+  if (!st.Step()) {
+    if (absl::Status s = st.Check("reading the schema version"); !s.ok()) return s;
+    return absl::DataLossError(
+        absl::StrCat("session store ", path_.string(), ": schema_version has no row"));
+  }
+  return static_cast<int>(st.Int(0));
+}
+
+absl::StatusOr<int> SessionStore::SchemaVersion() {
+  std::lock_guard lock(mutex_);
+  return SchemaVersionLocked();
+}
+
+absl::Status SessionStore::Migrate() {
+  absl::StatusOr<int> version = SchemaVersionLocked();
+  if (!version.ok()) return version.status();
+  if (*version == 0) {
+    // An empty file becomes a store; a database with other tables is someone else's.
+    Statement tables(*this, "SELECT COUNT(*) FROM sqlite_master");
+    if (!tables.Step()) return tables.Check("reading the schema");
+    if (tables.Int(0) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "session store ", path_.string(),
+          ": an SQLite database of another program (no schema_version table)"));
+    }
+  }
+  if (*version > kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "session store ", path_.string(), ": schema version ", *version,
+        " is newer than this build supports (", kSchemaVersion, ")"));
+  }
+  for (int v = *version; v < kSchemaVersion; ++v) {
+    Transaction tx(*this);
+    if (!tx.status().ok()) return tx.status();
+    if (v == 0) {
+      if (absl::Status s = Exec("CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                                "INSERT INTO schema_version VALUES (0)");
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (absl::Status s = Exec(kMigrations[v]); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("migrating to version ", v + 1, ": ",
+                                                 s.message()));
+    }
+    Statement set(*this, "UPDATE schema_version SET version = ?");
+    set.Bind(v + 1).Step();
+    if (absl::Status s = set.Check("recording the schema version"); !s.ok()) return s;
+    if (absl::Status s = tx.Commit(); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SessionStore::EnsureDcRow(int dc_id) {
+  Statement st(*this, "INSERT OR IGNORE INTO dcs (dc_id) VALUES (?)");
+  st.Bind(dc_id).Step();
+  return st.Check("adding a DC");
+}
+
+absl::Status SessionStore::PutAuthKey(int dc_id, const session::AuthKey& key) {
+  if (absl::Status s = CheckDcId(dc_id); !s.ok()) return s;
+  std::lock_guard lock(mutex_);
+  Transaction tx(*this);
+  if (!tx.status().ok()) return tx.status();
+  if (absl::Status s = EnsureDcRow(dc_id); !s.ok()) return s;
+  Statement st(*this, "UPDATE dcs SET auth_key = ?, auth_key_id = ? WHERE dc_id = ?");
+  st.BindBlob(std::string_view(reinterpret_cast<const char*>(key.bytes.data()), key.bytes.size()))
+      .Bind(ToDb(key.id))
+      .Bind(dc_id)
+      .Step();
+  if (absl::Status s = st.Check("storing an auth key"); !s.ok()) return s;
+  if (absl::Status s = ReplaceSaltsLocked(dc_id, {}); !s.ok()) return s;
+  return tx.Commit();
+}
+
+absl::StatusOr<std::optional<session::AuthKey>> SessionStore::GetAuthKey(int dc_id) {
+  absl::StatusOr<DcState> dc = LoadDc(dc_id);
+  if (!dc.ok()) return dc.status();
+  return std::move(dc->auth_key);
+}
+
+absl::Status SessionStore::DeleteAuthKey(int dc_id) {
+  if (absl::Status s = CheckDcId(dc_id); !s.ok()) return s;
+  std::lock_guard lock(mutex_);
+  Transaction tx(*this);
+  if (!tx.status().ok()) return tx.status();
+  Statement st(*this, "UPDATE dcs SET auth_key = NULL, auth_key_id = NULL WHERE dc_id = ?");
+  st.Bind(dc_id).Step();
+  if (absl::Status s = st.Check("deleting an auth key"); !s.ok()) return s;
+  if (absl::Status s = ReplaceSaltsLocked(dc_id, {}); !s.ok()) return s;
+  return tx.Commit();
+}
+
+absl::Status SessionStore::ReplaceSaltsLocked(int dc_id, std::span<const ServerSalt> salts) {
+  Statement del(*this, "DELETE FROM server_salts WHERE dc_id = ?");
+  del.Bind(dc_id).Step();
+  if (absl::Status s = del.Check("replacing salts"); !s.ok()) return s;
+  for (const ServerSalt& salt : salts) {
+    Statement ins(*this,
+                  "INSERT OR REPLACE INTO server_salts (dc_id, salt, valid_since, valid_until) "
+                  "VALUES (?, ?, ?, ?)");
+    ins.Bind(dc_id).Bind(ToDb(salt.salt)).Bind(salt.valid_since).Bind(salt.valid_until).Step();
+    if (absl::Status s = ins.Check("storing a salt"); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SessionStore::PutSalts(int dc_id, std::span<const ServerSalt> salts) {
+  if (absl::Status s = CheckDcId(dc_id); !s.ok()) return s;
+  for (const ServerSalt& salt : salts) {
+    if (salt.valid_until < salt.valid_since) {
+      return absl::InvalidArgumentError("server salt: valid_until before valid_since");
+    }
+  }
+  std::lock_guard lock(mutex_);
+  Transaction tx(*this);
+  if (!tx.status().ok()) return tx.status();
+  if (absl::Status s = EnsureDcRow(dc_id); !s.ok()) return s;
+  if (absl::Status s = ReplaceSaltsLocked(dc_id, salts); !s.ok()) return s;
+  return tx.Commit();
+}
+
+absl::Status SessionStore::PruneSalts(int dc_id, int32_t now) {
+  std::lock_guard lock(mutex_);
+  Statement st(*this, "DELETE FROM server_salts WHERE dc_id = ? AND valid_until <= ?");
+  st.Bind(dc_id).Bind(now).Step();
+  return st.Check("pruning salts");
+}
+
+absl::StatusOr<std::vector<ServerSalt>> SessionStore::GetSaltsLocked(int dc_id) {
+  Statement st(*this,
+               "SELECT salt, valid_since, valid_until FROM server_salts WHERE dc_id = ? "
+               "ORDER BY valid_since, salt");
+  st.Bind(dc_id);
+  std::vector<ServerSalt> salts;
+  while (st.Step()) {
+    salts.push_back({FromDb(st.Int(0)), static_cast<int32_t>(st.Int(1)),
+                     static_cast<int32_t>(st.Int(2))});
+  }
+  if (absl::Status s = st.Check("reading salts"); !s.ok()) return s;
+  return salts;
+}
+
+absl::StatusOr<std::vector<ServerSalt>> SessionStore::GetSalts(int dc_id) {
+  std::lock_guard lock(mutex_);
+  return GetSaltsLocked(dc_id);
+}
+
+absl::Status SessionStore::SetTimeOffset(int dc_id, session::UnixTime offset) {
+  if (absl::Status s = CheckDcId(dc_id); !s.ok()) return s;
+  std::lock_guard lock(mutex_);
+  Transaction tx(*this);
+  if (!tx.status().ok()) return tx.status();
+  if (absl::Status s = EnsureDcRow(dc_id); !s.ok()) return s;
+  Statement st(*this, "UPDATE dcs SET time_offset_ns = ? WHERE dc_id = ?");
+  st.Bind(offset.count()).Bind(dc_id).Step();
+  if (absl::Status s = st.Check("storing the time offset"); !s.ok()) return s;
+  return tx.Commit();
+}
+
+absl::StatusOr<DcState> SessionStore::LoadDc(int dc_id) {
+  if (absl::Status s = CheckDcId(dc_id); !s.ok()) return s;
+  std::lock_guard lock(mutex_);
+  DcState dc;
+  dc.dc_id = dc_id;
+  Statement st(*this, "SELECT auth_key, auth_key_id, time_offset_ns FROM dcs WHERE dc_id = ?");
+  st.Bind(dc_id);
+  if (st.Step()) {
+    if (!st.IsNull(0)) {
+      const std::string bytes = st.Blob(0);
+      // The id is stored beside the key so that a flipped bit in either is caught here rather
+      // than as an endless stream of server-side -404s.
+      if (bytes.size() != crypto::kAuthKeySize) {
+        return absl::DataLossError(absl::StrCat("session store ", path_.string(),
+                                                ": auth key of DC ", dc_id, " has ",
+                                                bytes.size(), " bytes"));
+      }
+      session::AuthKey key = session::AuthKey::FromBytes(
+          std::span<const uint8_t, crypto::kAuthKeySize>(
+              reinterpret_cast<const uint8_t*>(bytes.data()), crypto::kAuthKeySize));
+      if (key.id != FromDb(st.Int(1))) {
+        return absl::DataLossError(absl::StrCat("session store ", path_.string(),
+                                                ": auth key of DC ", dc_id,
+                                                " does not match its stored id"));
+      }
+      dc.auth_key = key;
+    }
+    dc.time_offset = session::UnixTime(st.Int(2));
+  }
+  if (absl::Status s = st.Check("reading a DC"); !s.ok()) return s;
+  absl::StatusOr<std::vector<ServerSalt>> salts = GetSaltsLocked(dc_id);
+  if (!salts.ok()) return salts.status();
+  dc.salts = *std::move(salts);
+  return dc;
+}
+
+absl::StatusOr<std::vector<int>> SessionStore::DcsWithKeys() {
+  std::lock_guard lock(mutex_);
+  Statement st(*this, "SELECT dc_id FROM dcs WHERE auth_key IS NOT NULL ORDER BY dc_id");
+  std::vector<int> ids;
+  while (st.Step()) ids.push_back(static_cast<int>(st.Int(0)));
+  if (absl::Status s = st.Check("listing DCs"); !s.ok()) return s;
+  return ids;
+}
+
+absl::StatusOr<AccountState> SessionStore::GetAccountLocked() {
+  Statement st(*this, "SELECT home_dc, user_id, is_bot, login_state FROM account");
+  if (!st.Step()) {
+    if (absl::Status s = st.Check("reading the account"); !s.ok()) return s;
+    return absl::DataLossError(
+        absl::StrCat("session store ", path_.string(), ": the account row is missing"));
+  }
+  AccountState account;
+  account.home_dc = static_cast<int>(st.Int(0));
+  account.user_id = st.Int(1);
+  account.is_bot = st.Int(2) != 0;
+  const int64_t state = st.Int(3);
+  if (state < 0 || state > static_cast<int>(LoginState::kSignedOut)) {
+    return absl::DataLossError(absl::StrCat("session store ", path_.string(),
+                                            ": unknown login state ", state));
+  }
+  account.login_state = static_cast<LoginState>(state);
+  return account;
+}
+
+absl::StatusOr<AccountState> SessionStore::GetAccount() {
+  std::lock_guard lock(mutex_);
+  return GetAccountLocked();
+}
+
+absl::Status SessionStore::SetAccountLocked(const AccountState& a) {
+  if (a.home_dc < 0) return absl::InvalidArgumentError(absl::StrCat("invalid DC id ", a.home_dc));
+  Statement st(*this,
+               "UPDATE account SET home_dc = ?, user_id = ?, is_bot = ?, login_state = ?");
+  st.Bind(a.home_dc).Bind(a.user_id).Bind(a.is_bot ? 1 : 0)
+      .Bind(static_cast<int>(a.login_state)).Step();
+  return st.Check("storing the account");
+}
+
+absl::Status SessionStore::SetAccount(const AccountState& account) {
+  std::lock_guard lock(mutex_);
+  return SetAccountLocked(account);
+}
+
+absl::Status SessionStore::SetHomeDc(int dc_id) {
+  if (absl::Status s = CheckDcId(dc_id); !s.ok()) return s;
+  std::lock_guard lock(mutex_);
+  Statement st(*this, "UPDATE account SET home_dc = ?");
+  st.Bind(dc_id).Step();
+  return st.Check("storing the home DC");
+}
+
+absl::Status SessionStore::SetLoginState(LoginState state) {
+  std::lock_guard lock(mutex_);
+  Statement st(*this, "UPDATE account SET login_state = ?");
+  st.Bind(static_cast<int>(state)).Step();
+  return st.Check("storing the login state");
+}
+
+absl::Status SessionStore::SetSignedIn(int64_t user_id, bool is_bot) {
+  if (user_id <= 0) return absl::InvalidArgumentError(absl::StrCat("invalid user id ", user_id));
+  std::lock_guard lock(mutex_);
+  Transaction tx(*this);
+  if (!tx.status().ok()) return tx.status();
+  absl::StatusOr<AccountState> account = GetAccountLocked();
+  if (!account.ok()) return account.status();
+  account->user_id = user_id;
+  account->is_bot = is_bot;
+  account->login_state = LoginState::kSignedIn;
+  if (absl::Status s = SetAccountLocked(*account); !s.ok()) return s;
+  return tx.Commit();
+}
+
+absl::Status SessionStore::PutValue(std::string_view key, std::string_view value) {
+  std::lock_guard lock(mutex_);
+  Statement st(*this, "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)");
+  st.BindText(key).BindBlob(value).Step();
+  return st.Check("storing a value");
+}
+
+absl::StatusOr<std::optional<std::string>> SessionStore::GetValue(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  Statement st(*this, "SELECT value FROM kv WHERE key = ?");
+  st.BindText(key);
+  if (st.Step()) return std::optional<std::string>(st.Blob(0));
+  if (absl::Status s = st.Check("reading a value"); !s.ok()) return s;
+  return std::optional<std::string>();
+}
+
+absl::Status SessionStore::DeleteValue(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  Statement st(*this, "DELETE FROM kv WHERE key = ?");
+  st.BindText(key).Step();
+  return st.Check("deleting a value");
+}
+
+std::optional<uint64_t> PickSalt(std::span<const ServerSalt> salts, int32_t now) {
+  const ServerSalt* best = nullptr;
+  for (const ServerSalt& s : salts) {
+    if (s.valid_since <= now && now < s.valid_until &&
+        (best == nullptr || s.valid_until > best->valid_until)) {
+      best = &s;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  return best->salt;
+}
+
+std::string_view LoginStateName(LoginState state) {
+  switch (state) {
+    case LoginState::kNone: return "none";
+    case LoginState::kCodeSent: return "code_sent";
+    case LoginState::kPasswordNeeded: return "password_needed";
+    case LoginState::kSignedIn: return "signed_in";
+    case LoginState::kSignedOut: return "signed_out";
+  }
+  return "unknown";
+}
+
+std::string DcStateToString(const DcState& dc) {
+  std::string key = dc.auth_key ? absl::StrFormat("0x%016x", dc.auth_key->id) : "none";
+  return absl::StrFormat("dc %d: auth_key_id=%s salts=%d time_offset=%.3fs", dc.dc_id, key,
+                         dc.salts.size(),
+                         std::chrono::duration<double>(dc.time_offset).count());
+}
+
+std::string AccountStateToString(const AccountState& a) {
+  return absl::StrFormat("home_dc=%d user_id=%d is_bot=%s login=%s", a.home_dc, a.user_id,
+                         a.is_bot ? "true" : "false", LoginStateName(a.login_state));
+}
+
+}  // namespace mtproto::store
