@@ -97,6 +97,8 @@ struct Emulator::Impl {
   std::map<int64_t, KnownKey> keys;    // cache of the store's auth keys
   std::map<int64_t, uint64_t> salts;   // current server salt per auth key
   std::map<std::pair<int64_t, uint64_t>, std::unique_ptr<session::Session>> sessions;
+  // The connection each session last spoke on: where an answer made later (a delayed one) goes.
+  std::map<std::pair<int64_t, uint64_t>, std::weak_ptr<Connection>> session_connections;
 
   session::UnixTime Now() const { return session::UnixTime(absl::ToUnixNanos(env.clock())); }
 
@@ -135,6 +137,7 @@ struct Emulator::Impl {
   // destroy_session: forgets another session of the same key (never the caller's own).
   std::string DestroySession(int64_t key_id, uint64_t session_id, uint64_t caller_session) {
     const bool existed = session_id != caller_session && sessions.erase({key_id, session_id}) > 0;
+    session_connections.erase({key_id, session_id});
     tl::Writer out;
     if (existed) {
       tl::mt::destroy_session_ok answer;
@@ -319,14 +322,23 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
     Enqueue(*std::move(answer), /*encode=*/true);
   }
 
+  // Answers after `delay` on whichever connection the session uses by then (the client may have
+  // reconnected and repeated the call meanwhile; the repeat is not executed again). The session
+  // is looked up again when the timer fires: it may have been destroyed.
   void DelayReply(session::Session& session, uint64_t msg_id, std::string answer,
                   std::chrono::milliseconds delay) {
+    const std::pair<int64_t, uint64_t> ids{static_cast<int64_t>(session.key().id),
+                                           session.session_id()};
     auto timer = std::make_shared<asio::steady_timer>(server_.io, delay);
-    timer->async_wait([self = shared_from_this(), timer, &session, msg_id,
+    timer->async_wait([&server = server_, timer, ids, msg_id,
                        answer = std::move(answer)](const asio::error_code& ec) mutable {
       if (ec) return;
-      session.Reply(msg_id, std::move(answer), self->server_.Now());
-      if (!self->closed_) self->FlushSession(session);
+      auto it = server.sessions.find(ids);
+      if (it == server.sessions.end()) return;
+      it->second->Reply(msg_id, std::move(answer), server.Now());
+      if (auto connection = server.session_connections[ids].lock(); connection && !connection->closed_) {
+        connection->FlushSession(*it->second);
+      }
     });
   }
 
@@ -339,6 +351,8 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
   }
 
   void Touch(session::Session& session) {
+    server_.session_connections[{static_cast<int64_t>(session.key().id), session.session_id()}] =
+        weak_from_this();
     if (std::find(touched_.begin(), touched_.end(), &session) == touched_.end()) {
       touched_.push_back(&session);
     }

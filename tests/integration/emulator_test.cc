@@ -190,6 +190,23 @@ TEST_F(EmulatorTest, FloodWaitIsReportedWithItsSeconds) {
   EXPECT_TRUE(client->Call(api::help_getConfig()).ok());
 }
 
+TEST_F(EmulatorTest, DelayedAnswerReachesTheClientAfterItReconnects) {
+  emulator::Faults faults;
+  faults.delay = std::chrono::milliseconds(400);
+  faults.delay_methods = {"help.getConfig"};
+  emulator_->SetFaults(faults);
+  auto client = Connected();
+  auto msg_id = client->Send(api::help_getConfig());
+  ASSERT_TRUE(msg_id.ok()) << msg_id.status();
+  // The connection drops while the server holds the answer back; the client repeats the call
+  // (same msg_id) on a new connection and then stays silent, waiting.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  client->Disconnect();
+  ASSERT_TRUE(client->Connect().ok());
+  auto answer = client->Await(*msg_id);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+}
+
 TEST_F(EmulatorTest, RestartKeepsKeysAndSignIns) {
   auto client = Connected();
   api::auth_importBotAuthorization login;

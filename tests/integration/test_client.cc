@@ -111,6 +111,12 @@ absl::Status TestClient::Handshake() {
 }
 
 absl::StatusOr<std::string> TestClient::CallRaw(const tl::Object& call) {
+  absl::StatusOr<uint64_t> msg_id = Send(call);
+  if (!msg_id.ok()) return msg_id.status();
+  return Await(*msg_id);
+}
+
+absl::StatusOr<uint64_t> TestClient::Send(const tl::Object& call) {
   std::string body = Serialize(call);
   if (!layer_sent_) {
     // The first call of a connection declares our layer and client, as every client does.
@@ -130,6 +136,13 @@ absl::StatusOr<std::string> TestClient::CallRaw(const tl::Object& call) {
     layer_sent_ = true;
   }
   const uint64_t msg_id = session_->Send(std::move(body), Now());
+  while (auto packet = session_->Flush(Now())) {
+    if (absl::Status s = SendPacket(*packet); !s.ok()) return s;
+  }
+  return msg_id;
+}
+
+absl::StatusOr<std::string> TestClient::Await(uint64_t msg_id) {
   const auto deadline = Clock::now() + std::chrono::seconds(20);
   while (Clock::now() < deadline) {
     while (auto packet = session_->Flush(Now())) {

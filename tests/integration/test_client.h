@@ -41,6 +41,10 @@ class TestClient {
   // Sends one call and waits for its answer: the raw result (possibly an rpc_error). The first
   // call of a connection is wrapped in invokeWithLayer(223, initConnection(...)).
   [[nodiscard]] absl::StatusOr<std::string> CallRaw(const tl::Object& call);
+  // CallRaw in two halves, for tests that reconnect while a call is out: Send returns the
+  // call's msg_id, Await waits for its answer (on whatever connection is open by then).
+  [[nodiscard]] absl::StatusOr<uint64_t> Send(const tl::Object& call);
+  [[nodiscard]] absl::StatusOr<std::string> Await(uint64_t msg_id);
   // The same, decoded with the function's Result codec; an rpc_error becomes an error status
   // whose message is "<code> <NAME>".
   template <typename F>

@@ -237,13 +237,13 @@ TEST_F(ConnectionTest, ReconnectsAfterDropsWithoutExecutingTwice) {
   faults.drop_after_messages = 4;
   // Answers held back while the next packet drops the connection: calls executed whose answers
   // never left, which only a resend under the same msg_id (answered from memory) can complete.
-  // The backoff outlasts the delay: the emulator delivers a delayed answer only on the
-  // connection it was asked on, and remembers it for repeats only once the delay is over.
-  faults.delay = milliseconds(10);
+  // The delay outlasts the backoff: the repeat of a call still being delayed arrives on the new
+  // connection, is not executed again, and gets the answer when the delay ends.
+  faults.delay = milliseconds(60);
   faults.delay_methods = {"auth.sendCode"};
   emulator_->SetFaults(faults);
   Connection::Options options = Options();
-  options.reconnect.initial_backoff = milliseconds(60);
+  options.reconnect.initial_backoff = milliseconds(5);
   StartConnection(std::move(options));
   Results results;
   constexpr int kCalls = 60;
