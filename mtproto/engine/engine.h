@@ -1,0 +1,201 @@
+// The client engine: what the gRPC service forwards every Telegram call to. It owns one
+// net::Connection per DC it talks to (the account's home DC first), persists auth keys and the
+// login in a store::SessionStore, declares our layer on every new connection, follows DC
+// migrations, waits out short flood waits, and signs bots and users in.
+// Spec: https://core.telegram.org/api/invoking (invokeWithLayer, initConnection),
+//       https://core.telegram.org/api/datacenter (*_MIGRATE_X, export/importAuthorization),
+//       https://core.telegram.org/api/errors (FLOOD_WAIT_X), https://core.telegram.org/api/auth,
+//       https://core.telegram.org/api/srp, https://core.telegram.org/api/bots
+//
+// Errors: an rpc_error becomes a status made by RpcErrorStatus (rpc_error.h): GetRpcError gives
+// back {code, name, value}. Besides those: DEADLINE_EXCEEDED (the call's deadline passed; the
+// request is cancelled on its connection), CANCELLED (Cancel), ABORTED (the engine shut down),
+// UNAVAILABLE (a connection gave up), DATA_LOSS (an undecodable answer).
+#pragma once
+
+#include <asio.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "mtproto/crypto/random.h"
+#include "mtproto/engine/rpc_error.h"
+#include "mtproto/engine/telegram_config.h"
+#include "mtproto/net/connection.h"
+#include "mtproto/store/session_store.h"
+#include "mtproto/tl/api.h"
+#include "mtproto/tl/serialize.h"
+
+namespace mtproto::engine {
+
+using Deadline = std::chrono::steady_clock::time_point;
+// A deadline `timeout` from now.
+inline Deadline In(std::chrono::steady_clock::duration timeout) {
+  return std::chrono::steady_clock::now() + timeout;
+}
+inline constexpr Deadline kNoDeadline = Deadline::max();
+
+struct EngineOptions {
+  TelegramEndpoints endpoints;
+  int32_t api_id = 0;
+  std::string api_hash;
+  // initConnection's description of this client.
+  std::string device_model = "Invitegate";
+  std::string system_version = "Linux";
+  std::string app_version = "0.1";
+  std::string system_lang_code = "en";
+  std::string lang_code = "en";
+  std::filesystem::path store_path;  // the account's SessionStore file
+  // FLOOD_WAIT_X with X at most this is waited out and the call retried; longer waits (or ones
+  // that would pass the call's deadline) are returned as the error.
+  std::chrono::seconds flood_wait_threshold{10};
+  int max_migrations = 3;  // *_MIGRATE_X followed per call before giving up
+  transport::Framing framing = transport::Framing::kIntermediate;
+  net::ReconnectPolicy reconnect;
+  net::KeepalivePolicy keepalive;
+};
+
+// What SignIn leads to.
+enum class SignInStep {
+  kSignedIn,
+  kPasswordNeeded,  // call CheckPassword
+  kSignUpRequired,  // the number has no account (sign-up is not offered by the engine)
+};
+
+// See the file comment. Thread-safe: every public method may be called from any thread; the
+// engine runs its connections and timers on its own I/O thread, where callbacks run. The
+// blocking methods (InvokeSync, the sign-in steps) must not be called from a callback.
+class Engine {
+ public:
+  using CallId = uint64_t;
+  // Receives the raw result of a call (never an rpc_error: that becomes the status).
+  using RawCallback = absl::AnyInvocable<void(absl::StatusOr<std::string>)>;
+
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Engine>> Create(EngineOptions options);
+  // Aborts every call in flight (ABORTED), stops the connections and joins the I/O thread.
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Sends `body` (a boxed TL function) to the home DC; `done` runs exactly once.
+  CallId InvokeRaw(std::string body, Deadline deadline, RawCallback done);
+  // A typed call: `done` gets the decoded result or the error.
+  template <typename F>
+  CallId Invoke(const F& call, Deadline deadline,
+                absl::AnyInvocable<void(absl::StatusOr<typename F::Result::Value>)> done);
+  // Invoke, waiting for the answer.
+  template <typename F>
+  [[nodiscard]] absl::StatusOr<typename F::Result::Value> InvokeSync(
+      const F& call, Deadline deadline = kNoDeadline);
+  // The call's callback gets CANCELLED now (and the request is cancelled on its connection);
+  // a call already finished is left alone.
+  void Cancel(CallId id);
+
+  // --- Sign-in (blocking). Each step persists the login state, so a CLI may stop between steps.
+  // auth.importBotAuthorization; returns the bot's user id.
+  [[nodiscard]] absl::StatusOr<int64_t> SignInBot(const std::string& token);
+  // auth.sendCode; remembers the phone and phone_code_hash in the store.
+  [[nodiscard]] absl::Status SendCode(const std::string& phone);
+  // auth.signIn with the code sent by SendCode.
+  [[nodiscard]] absl::StatusOr<SignInStep> SignIn(const std::string& code);
+  // account.getPassword, then auth.checkPassword with the SRP proof of `password`.
+  [[nodiscard]] absl::Status CheckPassword(const std::string& password);
+
+  [[nodiscard]] bool IsSignedIn();
+  [[nodiscard]] absl::StatusOr<store::AccountState> Account();
+  int home_dc() const { return home_dc_.load(); }
+  // Auth keys created by handshakes since this engine started (0 after a restart that reused
+  // the stored keys).
+  int handshakes() const { return handshakes_.load(); }
+  // Authorization transfers (export + import) completed since this engine started.
+  int transfers() const { return transfers_.load(); }
+  store::SessionStore& session_store() { return *store_; }
+
+ private:
+  struct Call;
+  struct Dc {
+    std::shared_ptr<net::Connection> connection;
+    bool needs_init = true;  // the next request on it declares our layer
+  };
+
+  Engine(EngineOptions options, std::unique_ptr<store::SessionStore> store, int home_dc);
+
+  // I/O thread only.
+  void Start(const std::shared_ptr<Call>& call);
+  void OnResult(CallId id, absl::StatusOr<std::string> result);
+  void OnRpcError(const std::shared_ptr<Call>& call, const RpcError& error);
+  void Migrate(const std::shared_ptr<Call>& call, int new_dc);
+  void Finish(CallId id, absl::StatusOr<std::string> result);
+  // Starts an internal call pinned to `dc` (export/import of an authorization).
+  void InvokeOn(int dc, std::string body, RawCallback done);
+  // Exports the authorization from `from_dc` and imports it on `to_dc`.
+  void TransferAuthorization(int from_dc, int to_dc, absl::AnyInvocable<void(absl::Status)> done);
+  Dc& DcFor(int dc_id);
+  [[nodiscard]] absl::StatusOr<std::string> WithLayer(const std::string& body) const;
+  void MarkAuthorized(int dc_id);
+  void ForgetAuthorizedDcs();  // after a (new) sign-in
+  bool IsAuthorized(int dc_id);
+  [[nodiscard]] absl::Status OnAuthorization(const tl::api::auth_Authorization& authorization,
+                                             bool is_bot, int64_t* user_id);
+
+  const EngineOptions options_;
+  std::unique_ptr<store::SessionStore> store_;
+  crypto::SecureRandom random_;
+  std::atomic<int> home_dc_;
+  std::atomic<int> handshakes_{0};
+  std::atomic<int> transfers_{0};
+  std::atomic<CallId> next_call_{1};
+
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::map<int, Dc> dcs_;                          // I/O thread only
+  std::map<CallId, std::shared_ptr<Call>> calls_;  // I/O thread only
+  // Transfers in progress, by target DC: calls migrating meanwhile wait for the same one.
+  std::map<int, std::vector<absl::AnyInvocable<void(absl::Status)>>> transfers_waiting_;
+  std::thread io_thread_;
+};
+
+template <typename F>
+Engine::CallId Engine::Invoke(
+    const F& call, Deadline deadline,
+    absl::AnyInvocable<void(absl::StatusOr<typename F::Result::Value>)> done) {
+  absl::StatusOr<std::string> body = tl::Serialize(call);
+  if (!body.ok()) {
+    done(body.status());
+    return 0;
+  }
+  return InvokeRaw(std::move(*body), deadline,
+                   [done = std::move(done)](absl::StatusOr<std::string> raw) mutable {
+                     if (!raw.ok()) return done(raw.status());
+                     auto value = tl::DeserializeAs<typename F::Result>(*raw);
+                     if (!value.ok()) {
+                       return done(absl::DataLossError("undecodable result: " +
+                                                       std::string(value.status().message())));
+                     }
+                     done(std::move(*value));
+                   });
+}
+
+template <typename F>
+absl::StatusOr<typename F::Result::Value> Engine::InvokeSync(const F& call, Deadline deadline) {
+  using Value = typename F::Result::Value;
+  std::promise<absl::StatusOr<Value>> promise;
+  std::future<absl::StatusOr<Value>> future = promise.get_future();
+  Invoke(call, deadline,
+         [&promise](absl::StatusOr<Value> result) { promise.set_value(std::move(result)); });
+  return future.get();
+}
+
+}  // namespace mtproto::engine
