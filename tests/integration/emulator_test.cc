@@ -9,6 +9,7 @@
 #include "mtproto/emulator/server.h"
 #include "mtproto/tl/mt.h"
 #include "mtproto/tl/serialize.h"
+#include "tests/integration/running_emulator.h"
 #include "tests/integration/test_client.h"
 
 namespace mtproto::testing {
@@ -19,30 +20,12 @@ using transport::Framing;
 
 class EmulatorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    state_dir_ = std::filesystem::temp_directory_path() /
-                 ("invitegate-emulator-test-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(state_dir_);
-    emulator::EmulatorOptions options;
-    options.state_dir = state_dir_;
-    emulator_ = std::make_unique<emulator::Emulator>(std::move(options));
-    absl::StatusOr<emulator::EmulatorEndpoints> endpoints = emulator_->Start();
-    ASSERT_TRUE(endpoints.ok()) << endpoints.status();
-    endpoints_ = *endpoints;
-    auto key = crypto::RsaPublicKey::FromPem(endpoints_.public_key_pem);
-    ASSERT_TRUE(key.ok()) << key.status();
-    key_ = *key;
-  }
-  void TearDown() override {
-    emulator_->Stop();
-    std::filesystem::remove_all(state_dir_);
-  }
+  void SetUp() override { ASSERT_TRUE(env_.Start("invitegate-emulator-test").ok()); }
 
   TestClient::Options ClientOptions(Framing framing = Framing::kIntermediate,
                                     bool obfuscated = false) {
-    const emulator::DcEndpoint& dc = endpoints_.dcs.back();
-    return {dc.host, dc.port, dc.id, *key_, framing, obfuscated};
+    const emulator::DcEndpoint& dc = env_.endpoints().dcs.back();
+    return {dc.host, dc.port, dc.id, env_.public_key(), framing, obfuscated};
   }
 
   std::unique_ptr<TestClient> Connected(Framing framing = Framing::kIntermediate,
@@ -56,16 +39,13 @@ class EmulatorTest : public ::testing::Test {
 
   const emulator::WorldBot& Bot() { return emulator::World::Sample().bots().front(); }
 
-  std::filesystem::path state_dir_;
-  std::unique_ptr<emulator::Emulator> emulator_;
-  emulator::EmulatorEndpoints endpoints_;
-  std::optional<crypto::RsaPublicKey> key_;
+  RunningEmulator env_;
 };
 
 TEST_F(EmulatorTest, KeyFingerprintSuitsEveryClient) {
-  EXPECT_GE(endpoints_.fingerprint, 0x1000000000000000u);  // mtcute cannot find smaller ones
-  EXPECT_EQ(key_->Fingerprint(), endpoints_.fingerprint);
-  EXPECT_GE(endpoints_.dcs.size(), 2u);
+  EXPECT_GE(env_.endpoints().fingerprint, 0x1000000000000000u);  // mtcute cannot find smaller ones
+  EXPECT_EQ(env_.public_key().Fingerprint(), env_.endpoints().fingerprint);
+  EXPECT_GE(env_.endpoints().dcs.size(), 2u);
 }
 
 TEST_F(EmulatorTest, EveryFramingCarriesHandshakeAndCalls) {
@@ -81,7 +61,7 @@ TEST_F(EmulatorTest, EveryFramingCarriesHandshakeAndCalls) {
     auto config = client->Call(api::help_getConfig());
     ASSERT_TRUE(config.ok()) << config.status();
     const auto& value = static_cast<const api::config&>(**config);
-    EXPECT_EQ(value.this_dc, endpoints_.dcs.back().id);
+    EXPECT_EQ(value.this_dc, env_.endpoints().dcs.back().id);
     EXPECT_FALSE(value.dc_options.empty());
   }
 }
@@ -173,7 +153,7 @@ TEST_F(EmulatorTest, UserWithTwoFactorSignsInThroughSrp) {
 TEST_F(EmulatorTest, SaltRotationIsRecoveredBySession) {
   emulator::Faults faults;
   faults.rotate_salt_after_messages = 2;
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   auto client = Connected();
   for (int i = 0; i < 5; ++i) {
     auto state = client->Call(api::help_getConfig());
@@ -184,7 +164,7 @@ TEST_F(EmulatorTest, SaltRotationIsRecoveredBySession) {
 TEST_F(EmulatorTest, FloodWaitIsReportedWithItsSeconds) {
   emulator::Faults faults;
   faults.flood_wait.push_back({"help.getConfig", 7, 1});
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   auto client = Connected();
   EXPECT_EQ(client->Call(api::help_getConfig()).status().message(), "420 FLOOD_WAIT_7");
   EXPECT_TRUE(client->Call(api::help_getConfig()).ok());
@@ -194,7 +174,7 @@ TEST_F(EmulatorTest, DelayedAnswerReachesTheClientAfterItReconnects) {
   emulator::Faults faults;
   faults.delay = std::chrono::milliseconds(400);
   faults.delay_methods = {"help.getConfig"};
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   auto client = Connected();
   auto msg_id = client->Send(api::help_getConfig());
   ASSERT_TRUE(msg_id.ok()) << msg_id.status();
@@ -216,9 +196,9 @@ TEST_F(EmulatorTest, RestartKeepsKeysAndSignIns) {
   ASSERT_TRUE(client->Call(login).ok());
   client->Disconnect();
 
-  auto restarted = emulator_->Restart();
+  auto restarted = env_.emulator().Restart();
   ASSERT_TRUE(restarted.ok()) << restarted.status();
-  EXPECT_EQ(restarted->fingerprint, endpoints_.fingerprint);  // the same RSA key
+  EXPECT_EQ(restarted->fingerprint, env_.endpoints().fingerprint);  // the same RSA key
   ASSERT_TRUE(client->Connect().ok());
   api::users_getUsers get;
   get.id.push_back(std::make_unique<api::inputUserSelf>());
@@ -229,9 +209,9 @@ TEST_F(EmulatorTest, RestartKeepsKeysAndSignIns) {
 
 TEST_F(EmulatorTest, UnknownAuthKeyGetsTransportError404) {
   auto client = Connected();
-  emulator_->Stop();
-  std::filesystem::remove_all(state_dir_);  // the server forgets every key
-  ASSERT_TRUE(emulator_->Restart().ok());
+  env_.emulator().Stop();
+  std::filesystem::remove_all(env_.state_dir());  // the server forgets every key
+  ASSERT_TRUE(env_.emulator().Restart().ok());
   ASSERT_TRUE(client->Connect().ok());
   EXPECT_FALSE(client->Call(api::help_getConfig()).ok());
   EXPECT_EQ(client->transport_error(), -404);

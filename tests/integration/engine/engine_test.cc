@@ -14,6 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "mtproto/emulator/server.h"
+#include "tests/integration/running_emulator.h"
 
 namespace mtproto::engine {
 namespace {
@@ -42,26 +43,17 @@ int64_t IdOf(const api::User& user) {
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("invitegate-engine-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    emulator::EmulatorOptions options;
-    options.state_dir = dir_ / "emulator";
-    emulator_ = std::make_unique<emulator::Emulator>(std::move(options));
-    absl::StatusOr<emulator::EmulatorEndpoints> endpoints = emulator_->Start();
-    ASSERT_TRUE(endpoints.ok()) << endpoints.status();
+    ASSERT_TRUE(env_.Start("invitegate-engine-test").ok());
+    const emulator::EmulatorEndpoints& emulator = env_.endpoints();
     std::map<int, int> ports;
-    for (const emulator::DcEndpoint& dc : endpoints->dcs) ports[dc.id] = dc.port;
+    for (const emulator::DcEndpoint& dc : emulator.dcs) ports[dc.id] = dc.port;
     absl::StatusOr<TelegramEndpoints> ours =
-        EmulatorEndpoints(endpoints->dcs.front().host, ports, endpoints->public_key_pem);
+        EmulatorEndpoints(emulator.dcs.front().host, ports, emulator.public_key_pem);
     ASSERT_TRUE(ours.ok()) << ours.status();
     endpoints_ = *ours;
   }
   void TearDown() override {
     engine_.reset();
-    emulator_->Stop();
-    std::filesystem::remove_all(dir_);
   }
 
   EngineOptions Options() {
@@ -70,7 +62,7 @@ class EngineTest : public ::testing::Test {
     options.api_id = 1;
     options.api_hash = "0123456789abcdef0123456789abcdef";
     options.device_model = "engine test";
-    options.store_path = dir_ / "account.db";
+    options.store_path = env_.dir() / "account.db";
     options.flood_wait_threshold = seconds(2);
     options.reconnect.initial_backoff = milliseconds(10);
     options.reconnect.max_backoff = milliseconds(200);
@@ -89,8 +81,7 @@ class EngineTest : public ::testing::Test {
     EXPECT_EQ(*id, kBotId);
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<emulator::Emulator> emulator_;
+  testing::RunningEmulator env_;
   TelegramEndpoints endpoints_;
   std::unique_ptr<Engine> engine_;
 };
@@ -187,7 +178,7 @@ TEST_F(EngineTest, ShortFloodWaitIsWaitedOut) {
   SignInBot();
   emulator::Faults faults;
   faults.flood_wait.push_back({"users.getUsers", 1, 1});
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   const auto start = std::chrono::steady_clock::now();
   auto users = engine_->InvokeSync(GetSelf(), In(seconds(30)));
   ASSERT_TRUE(users.ok()) << users.status();
@@ -199,7 +190,7 @@ TEST_F(EngineTest, LongFloodWaitIsReturned) {
   SignInBot();
   emulator::Faults faults;
   faults.flood_wait.push_back({"users.getUsers", 30, 1});
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   auto users = engine_->InvokeSync(GetSelf(), In(seconds(30)));
   ASSERT_FALSE(users.ok());
   EXPECT_EQ(users.status().code(), absl::StatusCode::kResourceExhausted);
@@ -212,7 +203,7 @@ TEST_F(EngineTest, MigrateMovesHomeAndTransfersAuthorization) {
   ASSERT_EQ(engine_->home_dc(), 2);
   emulator::Faults faults;
   faults.migrate.push_back({"users.getUsers", 1, ""});
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   auto users = engine_->InvokeSync(GetSelf(), In(seconds(30)));
   ASSERT_TRUE(users.ok()) << users.status();
   EXPECT_EQ(IdOf(*(*users)[0]), kBotId);
@@ -230,7 +221,7 @@ TEST_F(EngineTest, PhoneMigrateDuringSignIn) {
   StartEngine();
   emulator::Faults faults;
   faults.migrate.push_back({"auth.sendCode", 1, ""});
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   ASSERT_TRUE(engine_->SendCode(kAlicePhone).ok());
   EXPECT_EQ(engine_->home_dc(), 1);
   absl::StatusOr<SignInStep> step = engine_->SignIn("22222");  // on DC 1, where the code is
@@ -245,7 +236,7 @@ TEST_F(EngineTest, ConcurrentMigrationsTransferOnce) {
   SignInBot();
   emulator::Faults faults;
   faults.migrate.push_back({"users.getUsers", 1, ""});
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   std::vector<std::future<absl::Status>> results;
   for (int i = 0; i < 20; ++i) {
     auto promise = std::make_shared<std::promise<absl::Status>>();
@@ -272,12 +263,12 @@ TEST_F(EngineTest, DeadlineExceeded) {
   emulator::Faults faults;
   faults.delay = milliseconds(3000);
   faults.delay_methods = {"help.getNearestDc"};
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   const auto start = std::chrono::steady_clock::now();
   auto result = engine_->InvokeSync(api::help_getNearestDc(), In(milliseconds(300)));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kDeadlineExceeded) << result.status();
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2500));
-  emulator_->SetFaults({});
+  env_.emulator().SetFaults({});
   EXPECT_TRUE(engine_->InvokeSync(api::help_getNearestDc(), In(seconds(30))).ok());
 }
 
@@ -285,7 +276,7 @@ TEST_F(EngineTest, Cancellation) {
   StartEngine();
   emulator::Faults faults;
   faults.delay = milliseconds(3000);
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   std::promise<absl::Status> done;
   const Engine::CallId id =
       engine_->Invoke(api::help_getNearestDc(), kNoDeadline,
@@ -304,7 +295,7 @@ TEST_F(EngineTest, CallsSurviveDroppedConnections) {
   SignInBot();
   emulator::Faults faults;
   faults.drop_after_messages = 3;
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   for (int i = 0; i < 10; ++i) {
     auto users = engine_->InvokeSync(GetSelf(), In(seconds(30)));
     ASSERT_TRUE(users.ok()) << i << ": " << users.status();

@@ -16,6 +16,7 @@
 
 #include "gtest/gtest.h"
 #include "mtproto/emulator/server.h"
+#include "tests/integration/running_emulator.h"
 #include "mtproto/tl/api.h"
 #include "mtproto/tl/mt.h"
 
@@ -108,36 +109,22 @@ class Results {
 class ConnectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    state_dir_ = std::filesystem::temp_directory_path() /
-                 ("invitegate-net-test-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(state_dir_);
-    emulator::EmulatorOptions options;
-    options.state_dir = state_dir_;
-    emulator_ = std::make_unique<emulator::Emulator>(std::move(options));
-    absl::StatusOr<emulator::EmulatorEndpoints> endpoints = emulator_->Start();
-    ASSERT_TRUE(endpoints.ok()) << endpoints.status();
-    endpoints_ = *endpoints;
-    auto key = crypto::RsaPublicKey::FromPem(endpoints_.public_key_pem);
-    ASSERT_TRUE(key.ok()) << key.status();
-    key_ = *key;
+    ASSERT_TRUE(env_.Start("invitegate-net-test").ok());
     io_thread_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
     if (connection_) connection_->Stop();
     work_.reset();
     io_thread_.join();
-    emulator_->Stop();
-    std::filesystem::remove_all(state_dir_);
   }
 
   Connection::Options Options() {
-    const emulator::DcEndpoint& dc = endpoints_.dcs.back();
+    const emulator::DcEndpoint& dc = env_.endpoints().dcs.back();
     Connection::Options options;
     options.host = dc.host;
     options.port = dc.port;
     options.dc_id = dc.id;
-    options.server_keys = {*key_};
+    options.server_keys = {env_.public_key()};
     options.reconnect.initial_backoff = milliseconds(10);
     options.reconnect.max_backoff = milliseconds(200);
     return options;
@@ -166,7 +153,7 @@ class ConnectionTest : public ::testing::Test {
   int LoginCodes() {
     sqlite3* db = nullptr;
     int count = -1;
-    const std::string path = (state_dir_ / "emulator.sqlite").string();
+    const std::string path = (env_.state_dir() / "emulator.sqlite").string();
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
       sqlite3_stmt* st = nullptr;
       if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM login_codes", -1, &st, nullptr) ==
@@ -189,10 +176,7 @@ class ConnectionTest : public ::testing::Test {
     return drops_;
   }
 
-  std::filesystem::path state_dir_;
-  std::unique_ptr<emulator::Emulator> emulator_;
-  emulator::EmulatorEndpoints endpoints_;
-  std::optional<crypto::RsaPublicKey> key_;
+  testing::RunningEmulator env_;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
       asio::make_work_guard(io_)};
@@ -241,7 +225,7 @@ TEST_F(ConnectionTest, ReconnectsAfterDropsWithoutExecutingTwice) {
   // connection, is not executed again, and gets the answer when the delay ends.
   faults.delay = milliseconds(60);
   faults.delay_methods = {"auth.sendCode"};
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   Connection::Options options = Options();
   options.reconnect.initial_backoff = milliseconds(5);
   StartConnection(std::move(options));
@@ -267,7 +251,7 @@ TEST_F(ConnectionTest, ReconnectsAfterDropsWithoutExecutingTwice) {
   EXPECT_EQ(hashes.size(), static_cast<size_t>(kCalls));
   EXPECT_GE(drops(), 1);
   connection_->Stop();
-  emulator_->Stop();
+  env_.emulator().Stop();
   // Each execution of auth.sendCode stores one login code: exactly one per call.
   EXPECT_EQ(LoginCodes(), kCalls);
 }
@@ -277,7 +261,7 @@ TEST_F(ConnectionTest, SurvivesEmulatorRestart) {
   Results first;
   connection_->Send(GetNearestDc(), first.For());
   ASSERT_TRUE(first.WaitFor(1));
-  ASSERT_TRUE(emulator_->Restart().ok());
+  ASSERT_TRUE(env_.emulator().Restart().ok());
   Results results;
   for (int i = 0; i < 20; ++i) connection_->Send(GetNearestDc(), results.For());
   ASSERT_TRUE(results.WaitFor(20));
@@ -291,7 +275,7 @@ TEST_F(ConnectionTest, SurvivesEmulatorRestart) {
 TEST_F(ConnectionTest, FollowsSaltRotation) {
   emulator::Faults faults;
   faults.rotate_salt_after_messages = 3;
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   StartConnection(Options());
   Results results;
   for (int i = 0; i < 30; ++i) {
@@ -306,7 +290,7 @@ TEST_F(ConnectionTest, FollowsSaltRotation) {
 TEST_F(ConnectionTest, RepairsBadMsgNotificationForTime) {
   emulator::Faults faults;
   faults.bad_msg_notification_code = 16;  // msg_id too low: the session resyncs and resends
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   StartConnection(Options());
   Results results;
   for (int i = 0; i < 5; ++i) connection_->Send(GetNearestDc(), results.For());
@@ -318,7 +302,7 @@ TEST_F(ConnectionTest, RepairsBadMsgNotificationForTime) {
 TEST_F(ConnectionTest, ReportsBadMsgNotificationItCannotRepair) {
   emulator::Faults faults;
   faults.bad_msg_notification_code = 35;  // odd msg_seqno expected: nothing to repair
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   StartConnection(Options());
   Results results;
   connection_->Send(GetNearestDc(), results.For());
@@ -335,7 +319,7 @@ TEST_F(ConnectionTest, ReportsBadMsgNotificationItCannotRepair) {
 TEST_F(ConnectionTest, CancelCompletesOnceWithCancelled) {
   emulator::Faults faults;
   faults.delay = milliseconds(300);
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   StartConnection(Options());
   Results results;
   const Connection::RequestId cancelled = connection_->Send(GetNearestDc(), results.For());
@@ -352,7 +336,7 @@ TEST_F(ConnectionTest, CancelCompletesOnceWithCancelled) {
 TEST_F(ConnectionTest, StopAbortsPendingCalls) {
   emulator::Faults faults;
   faults.delay = std::chrono::seconds(30);
-  emulator_->SetFaults(faults);
+  env_.emulator().SetFaults(faults);
   StartConnection(Options());
   Results results;
   for (int i = 0; i < 10; ++i) connection_->Send(GetNearestDc(), results.For());
@@ -390,7 +374,7 @@ TEST_F(ConnectionTest, UnknownAuthKeyIsReplaced) {
 
 TEST_F(ConnectionTest, GivesUpAfterMaxAttempts) {
   Connection::Options options = Options();
-  emulator_->Stop();  // nothing listens
+  env_.emulator().Stop();  // nothing listens
   options.reconnect.max_attempts = 3;
   StartConnection(std::move(options));
   Results results;
