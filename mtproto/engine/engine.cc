@@ -120,6 +120,15 @@ void Engine::InvokeOn(int dc, std::string body, RawCallback done) {
 
 void Engine::Start(const std::shared_ptr<Call>& call) {
   const int dc_id = call->pinned_dc != 0 ? call->pinned_dc : home_dc_.load();
+  // The account's authorization is still on its way to this DC (a migration): a call sent now
+  // would get AUTH_KEY_UNREGISTERED, so it goes once the transfer is done. (The transfer's own
+  // export and import are pinned to their DCs.)
+  if (call->pinned_dc == 0) {
+    if (auto waiting = transfers_waiting_.find(dc_id); waiting != transfers_waiting_.end()) {
+      waiting->second.push_back(StartAfterTransfer(call));
+      return;
+    }
+  }
   if (options_.endpoints.AddressesFor(dc_id).empty()) {
     return Finish(call->id, absl::UnavailableError(absl::StrCat("no address for DC ", dc_id)));
   }
@@ -184,11 +193,15 @@ void Engine::Migrate(const std::shared_ptr<Call>& call, int new_dc) {
       (IsAuthorized(new_dc) && !transfers_waiting_.contains(new_dc))) {
     return Start(call);
   }
-  TransferAuthorization(from_dc, new_dc, [this, call](absl::Status status) {
-    if (!calls_.contains(call->id)) return;
+  TransferAuthorization(from_dc, new_dc, StartAfterTransfer(call));
+}
+
+absl::AnyInvocable<void(absl::Status)> Engine::StartAfterTransfer(std::shared_ptr<Call> call) {
+  return [this, call = std::move(call)](absl::Status status) {
+    if (!calls_.contains(call->id)) return;  // finished meanwhile (deadline, Cancel)
     if (!status.ok()) return Finish(call->id, status);
     Start(call);
-  });
+  };
 }
 
 void Engine::TransferAuthorization(int from_dc, int to_dc,

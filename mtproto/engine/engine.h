@@ -141,6 +141,8 @@ class Engine {
   // Starts an internal call pinned to `dc` (export/import of an authorization).
   void InvokeOn(int dc, std::string body, RawCallback done);
   // Exports the authorization from `from_dc` and imports it on `to_dc`.
+  // What a call waiting for an authorization transfer does when it ends: start or fail.
+  absl::AnyInvocable<void(absl::Status)> StartAfterTransfer(std::shared_ptr<Call> call);
   void TransferAuthorization(int from_dc, int to_dc, absl::AnyInvocable<void(absl::Status)> done);
   Dc& DcFor(int dc_id);
   [[nodiscard]] absl::StatusOr<std::string> WithLayer(const std::string& body) const;
