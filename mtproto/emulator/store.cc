@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "mtproto/store/sqlite_statement.h"
 
 namespace mtproto::emulator {
 namespace {
@@ -43,53 +44,17 @@ absl::Status Errno(const char* what, const std::filesystem::path& path) {
 
 }  // namespace
 
-// A prepared statement with positional binding; finalized on destruction.
-class Store::Statement {
+// The shared statement, with this store's error message.
+class Store::Statement : public store::SqliteStatement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-
-  Statement& Bind(int64_t v) {
-    if (ok()) rc_ = sqlite3_bind_int64(stmt_, ++index_, v);
-    return *this;
-  }
-  Statement& BindText(const std::string& v) {
-    if (ok()) rc_ = sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()),
-                                      SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& BindBlob(const std::string& v) {
-    if (ok()) rc_ = sqlite3_bind_blob(stmt_, ++index_, v.data(), static_cast<int>(v.size()),
-                                      SQLITE_TRANSIENT);
-    return *this;
-  }
-  // Advances to the next row: true with a row, false when done (check status()).
-  bool Step() {
-    if (!ok()) return false;
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) rc_ = rc;
-    return false;
-  }
-  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  std::string Text(int col) {
-    const void* data = sqlite3_column_blob(stmt_, col);
-    return std::string(static_cast<const char*>(data),
-                       data ? static_cast<size_t>(sqlite3_column_bytes(stmt_, col)) : 0);
-  }
+  Statement(sqlite3* db, const char* sql) : SqliteStatement(db, sql), db_(db) {}
   absl::Status status() const {
     if (ok()) return absl::OkStatus();
     return absl::InternalError(absl::StrCat("emulator store: ", sqlite3_errmsg(db_)));
   }
 
  private:
-  bool ok() const { return rc_ == SQLITE_OK; }
   sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-  int index_ = 0;
 };
 
 absl::Status EnsurePrivateDirectory(const std::filesystem::path& path) {
@@ -174,7 +139,7 @@ absl::StatusOr<std::optional<AuthKeyRecord>> Store::FindAuthKey(int64_t auth_key
   }
   AuthKeyRecord r;
   r.id = st.Int(0);
-  r.key = st.Text(1);
+  r.key = st.Blob(1);
   r.dc_id = static_cast<int>(st.Int(2));
   r.created = st.Int(3);
   r.user_id = st.Int(4);
@@ -217,10 +182,10 @@ absl::StatusOr<std::vector<WorldUser>> Store::LoadUsers() {
     WorldUser u;
     u.id = st.Int(0);
     u.access_hash = st.Int(1);
-    u.first_name = st.Text(2);
-    u.last_name = st.Text(3);
-    u.username = st.Text(4);
-    u.phone = st.Text(5);
+    u.first_name = st.Blob(2);
+    u.last_name = st.Blob(3);
+    u.username = st.Blob(4);
+    u.phone = st.Blob(5);
     users.push_back(std::move(u));
   }
   if (!st.status().ok()) return st.status();
@@ -245,7 +210,7 @@ absl::StatusOr<std::optional<LoginCode>> Store::FindLoginCode(const std::string&
     if (!st.status().ok()) return st.status();
     return std::optional<LoginCode>();
   }
-  return std::optional<LoginCode>(LoginCode{st.Text(0), st.Text(1), st.Text(2), st.Int(3)});
+  return std::optional<LoginCode>(LoginCode{st.Blob(0), st.Blob(1), st.Blob(2), st.Int(3)});
 }
 
 absl::Status Store::DeleteLoginCode(const std::string& hash) {
@@ -271,7 +236,7 @@ absl::StatusOr<std::optional<ExportedAuth>> Store::TakeExportedAuth(int64_t id,
     Statement st(db_, "SELECT id, bytes, user_id, dc_id, created FROM exported_auths WHERE id = ?");
     st.Bind(id);
     if (st.Step()) {
-      found = ExportedAuth{st.Int(0), st.Text(1), st.Int(2), static_cast<int>(st.Int(3)),
+      found = ExportedAuth{st.Int(0), st.Blob(1), st.Int(2), static_cast<int>(st.Int(3)),
                            st.Int(4)};
     } else if (!st.status().ok()) {
       return st.status();

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "mtproto/store/schema.h"
+#include "mtproto/store/sqlite_statement.h"
 
 namespace mtproto::store {
 namespace {
@@ -99,59 +100,17 @@ absl::Status SessionStore::Error(std::string_view what) const {
   return absl::InternalError(message);
 }
 
-// A prepared statement with positional binding; finalized on destruction.
-class SessionStore::Statement {
+// The shared statement, with this store's error mapping.
+class SessionStore::Statement : public SqliteStatement {
  public:
-  Statement(const SessionStore& store, const char* sql) : store_(store) {
-    rc_ = sqlite3_prepare_v2(store.db_, sql, -1, &stmt_, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  Statement& Bind(int64_t v) {
-    if (ok()) rc_ = sqlite3_bind_int64(stmt_, ++index_, v);
-    return *this;
-  }
-  Statement& BindBlob(std::string_view v) {
-    if (ok()) {
-      rc_ = sqlite3_bind_blob(stmt_, ++index_, v.data(), static_cast<int>(v.size()),
-                              SQLITE_TRANSIENT);
-    }
-    return *this;
-  }
-  Statement& BindText(std::string_view v) {
-    if (ok()) {
-      rc_ = sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()),
-                              SQLITE_TRANSIENT);
-    }
-    return *this;
-  }
-  // Advances to the next row: true with a row, false when done or failed (see Check).
-  bool Step() {
-    if (!ok()) return false;
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) rc_ = rc;
-    return false;
-  }
-  bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  std::string Blob(int col) {
-    const void* data = sqlite3_column_blob(stmt_, col);
-    const int size = sqlite3_column_bytes(stmt_, col);
-    return data ? std::string(static_cast<const char*>(data), static_cast<size_t>(size)) : "";
-  }
+  Statement(const SessionStore& store, const char* sql)
+      : SqliteStatement(store.db_, sql), store_(store) {}
   absl::Status Check(std::string_view what) const {
     return ok() ? absl::OkStatus() : store_.Error(what);
   }
 
  private:
-  bool ok() const { return rc_ == SQLITE_OK; }
   const SessionStore& store_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-  int index_ = 0;
 };
 
 // BEGIN IMMEDIATE … COMMIT; rolls back unless committed.
