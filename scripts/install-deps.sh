@@ -9,6 +9,9 @@ packages=(
   # C++ libraries
   libssl-dev zlib1g-dev libabsl-dev libasio-dev libsqlite3-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev valgrind
+  # The gRPC service: gRPC 1.51 with its protoc plugins (CMake's gRPC config needs them),
+  # protobuf 3.21 and prometheus-cpp for /metrics
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler prometheus-cpp-dev
   # Debian's Python 3 runs the TL code generator; Telethon, pyaes and cryptography
   # are the independent implementations the crypto tests cross-check against.
   python3 python3-telethon python3-pyaes python3-cryptography

@@ -25,6 +25,8 @@ class World;
 class Store;
 class RpcFaults;
 class PasswordService;
+class UpdateHub;
+class ChatState;
 
 // An rpc_error: a Telegram error code (303, 400, 401, 406, 420, 500...) and name.
 struct RpcError {
@@ -97,6 +99,10 @@ struct EmulatorEnv {
   Store* store = nullptr;
   RpcFaults* faults = nullptr;
   PasswordService* passwords = nullptr;
+  // Sequencing and delivery of updates (update_hub.h).
+  UpdateHub* updates = nullptr;
+  // Chats, channels, memberships and invite links (chat_state.h).
+  ChatState* chats = nullptr;
   crypto::RandomSource* random = nullptr;
   Clock clock = [] { return absl::Now(); };
   std::vector<DcEndpoint> dcs;
