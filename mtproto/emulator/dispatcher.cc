@@ -76,6 +76,9 @@ Dispatcher::Dispatcher(EmulatorEnv& env) : env_(env) {
   RegisterAccountHandlers(table_);
   RegisterUsersHandlers(table_);
   RegisterUpdatesHandlers(table_);
+  RegisterInvitesHandlers(table_);
+  RegisterChannelsHandlers(table_);
+  RegisterContactsHandlers(table_);
 }
 
 std::string Dispatcher::MethodName(uint32_t constructor_id) {

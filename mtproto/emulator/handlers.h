@@ -54,6 +54,11 @@ void RegisterAuthHandlers(HandlerTable& table);
 void RegisterAccountHandlers(HandlerTable& table);
 void RegisterUsersHandlers(HandlerTable& table);
 void RegisterUpdatesHandlers(HandlerTable& table);
+// Chats, invite links and join requests (handlers_invites.cc, handlers_channels.cc,
+// handlers_contacts.cc; the state is ChatState, env.chats).
+void RegisterInvitesHandlers(HandlerTable& table);
+void RegisterChannelsHandlers(HandlerTable& table);
+void RegisterContactsHandlers(HandlerTable& table);
 
 // Shared by handlers: the API `user` for an account, as seen by `viewer_id` (sets `self` and
 // shows the phone to its owner only).

@@ -20,6 +20,12 @@ RpcAnswer RpcAnswer::VectorOf(std::vector<tl::ObjectPtr<tl::Object>> objects) {
   return answer;
 }
 
+RpcAnswer RpcAnswer::Wrapped(uint32_t wrapper_id, tl::ObjectPtr<tl::Object> object) {
+  RpcAnswer answer = Of(std::move(object));
+  answer.wrapper_id_ = wrapper_id;
+  return answer;
+}
+
 RpcAnswer RpcAnswer::Bool(bool value) {
   RpcAnswer answer;
   answer.value_ = value;
@@ -29,6 +35,7 @@ RpcAnswer RpcAnswer::Bool(bool value) {
 void RpcAnswer::Store(tl::Writer& out) const {
   if (const auto* object = std::get_if<tl::ObjectPtr<tl::Object>>(&value_)) {
     if (*object) {
+      if (wrapper_id_ != 0) out.Uint32(wrapper_id_);
       (*object)->StoreBoxed(out);
     } else {
       out.Fail("an RPC answer is null");

@@ -41,6 +41,9 @@ class RpcAnswer {
   static RpcAnswer Of(tl::ObjectPtr<tl::Object> object);
   static RpcAnswer VectorOf(std::vector<tl::ObjectPtr<tl::Object>> objects);
   static RpcAnswer Bool(bool value);
+  // `object` boxed inside a one-field constructor the pinned schema lacks (e.g. layer 227's
+  // messages.chatInviteJoinResultOk updates:Updates): written as its id, then the object.
+  static RpcAnswer Wrapped(uint32_t wrapper_id, tl::ObjectPtr<tl::Object> object);
 
   // Writes the boxed answer (in `out`'s layer adapter, if any).
   void Store(tl::Writer& out) const;
@@ -54,9 +57,12 @@ class RpcAnswer {
   const tl::Object* object() const;
   const std::vector<tl::ObjectPtr<tl::Object>>* vector() const;
   std::optional<bool> boolean() const;
+  // The id written before the object (Wrapped), or 0.
+  uint32_t wrapper_id() const { return wrapper_id_; }
 
  private:
   std::variant<tl::ObjectPtr<tl::Object>, std::vector<tl::ObjectPtr<tl::Object>>, bool> value_;
+  uint32_t wrapper_id_ = 0;
 };
 
 using Outcome = std::variant<RpcAnswer, RpcError>;

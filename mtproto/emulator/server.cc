@@ -18,9 +18,11 @@
 
 #include "absl/strings/str_format.h"
 #include "mtproto/crypto/random.h"
+#include "mtproto/emulator/chat_state.h"
 #include "mtproto/emulator/dispatcher.h"
 #include "mtproto/emulator/password.h"
 #include "mtproto/emulator/store.h"
+#include "mtproto/emulator/update_log.h"
 #include "mtproto/session/envelope.h"
 #include "mtproto/session/handshake.h"
 #include "mtproto/session/session.h"
@@ -65,6 +67,37 @@ std::string EncodeOutcome(const Outcome& outcome, int layer) {
   return e.Take();
 }
 
+// Why a session that has not called initConnection yet may not run `request`, or null when it
+// may: a session's first query must be invokeWithLayer(initConnection(query)) (other wrappers
+// may enclose them), as https://core.telegram.org/api/invoking requires.
+const char* InitRefusal(const tl::Function& request) {
+  namespace api = tl::api;
+  bool layer_declared = false;
+  const tl::Function* query = &request;
+  for (int depth = 0; depth < 16 && query; ++depth) {
+    switch (query->ConstructorId()) {
+      case api::invokeWithLayer::kId:
+        layer_declared = true;
+        query = static_cast<const api::invokeWithLayer&>(*query).query.get();
+        break;
+      case api::initConnection::kId:
+        return layer_declared ? nullptr : "CONNECTION_LAYER_INVALID";
+      case api::invokeWithoutUpdates::kId:
+        query = static_cast<const api::invokeWithoutUpdates&>(*query).query.get();
+        break;
+      case api::invokeAfterMsg::kId:
+        query = static_cast<const api::invokeAfterMsg&>(*query).query.get();
+        break;
+      case api::invokeAfterMsgs::kId:
+        query = static_cast<const api::invokeAfterMsgs&>(*query).query.get();
+        break;
+      default:
+        return "CONNECTION_NOT_INITED";
+    }
+  }
+  return "CONNECTION_NOT_INITED";
+}
+
 }  // namespace
 
 struct Emulator::Impl {
@@ -85,6 +118,8 @@ struct Emulator::Impl {
   RpcFaults rpc_faults;
   Faults connection_faults;  // the config new connections count against
   EmulatorEnv env;
+  std::unique_ptr<UpdateLog> updates;
+  std::unique_ptr<ChatState> chats;  // chats, invite links, join requests (chat_state.h)
   std::unique_ptr<Dispatcher> dispatcher;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   EmulatorEndpoints endpoints;
@@ -99,6 +134,14 @@ struct Emulator::Impl {
   std::map<std::pair<int64_t, uint64_t>, std::unique_ptr<session::Session>> sessions;
   // The connection each session last spoke on: where an answer made later (a delayed one) goes.
   std::map<std::pair<int64_t, uint64_t>, std::weak_ptr<Connection>> session_connections;
+  // What each session declared with invokeWithLayer(initConnection(...)): a session without an
+  // entry has not initialized its connection yet. Kept in memory: after a restart every session
+  // starts over, as a new session does.
+  struct SessionInit {
+    int layer = 0;
+    std::optional<InitConnectionParams> init;
+  };
+  std::map<std::pair<int64_t, uint64_t>, SessionInit> session_inits;
 
   session::UnixTime Now() const { return session::UnixTime(absl::ToUnixNanos(env.clock())); }
 
@@ -138,6 +181,7 @@ struct Emulator::Impl {
   std::string DestroySession(int64_t key_id, uint64_t session_id, uint64_t caller_session) {
     const bool existed = session_id != caller_session && sessions.erase({key_id, session_id}) > 0;
     session_connections.erase({key_id, session_id});
+    if (existed) session_inits.erase({key_id, session_id});
     tl::Writer out;
     if (existed) {
       tl::mt::destroy_session_ok answer;
@@ -167,6 +211,9 @@ struct Emulator::Impl {
 
   asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor, int dc_id);
   void CloseAll();
+  // UpdateHub's Deliver: `updates` to every initialized session of an auth key signed in as
+  // `user_id` that has a live connection, in the session's layer.
+  void DeliverUpdates(int64_t user_id, const tl::api::Updates& updates);
 };
 
 // One client connection: transport codec, the handshake in progress, the connection's layer and
@@ -203,6 +250,14 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
     Close();
   }
 
+  bool closed() const { return closed_; }
+
+  void FlushSession(session::Session& session) {
+    while (std::optional<std::string> packet = session.Flush(server_.Now())) {
+      Enqueue(*std::move(packet), /*encode=*/true);
+    }
+  }
+
   void Close() {
     if (closed_) return;
     closed_ = true;
@@ -229,13 +284,7 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
     absl::StatusOr<session::InnerMessage> inner =
         session::DecryptMessage(known->key, session::Role::kClient, packet);
     if (!inner.ok()) return Close();
-    if (context_.auth_key_id != id) {
-      context_.auth_key_id = id;
-      // A key's declared layer survives reconnects and restarts until the client re-declares it.
-      if (auto record = server_.store->FindAuthKey(id); record.ok() && *record) {
-        context_.layer = (*record)->layer;
-      }
-    }
+    context_.auth_key_id = id;
     const ConnectionFaultActions actions = faults_.OnMessage(inner->seqno % 2 == 1);
     const bool salt_was_current = inner->salt == server_.SaltFor(id);
     if (server_.verbose) {
@@ -270,7 +319,7 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
         continue;
       }
       if (in.kind != session::Incoming::Kind::kRequest) continue;
-      DispatchResult result = server_.dispatcher->DispatchBytes(in.body, context_);
+      DispatchResult result = DispatchForSession(in.body, {id, inner->session_id});
       if (server_.verbose) {
         const auto* error = std::get_if<RpcError>(&result.outcome);
         Log("DC %d key %016llx layer %d: %s -> %s", context_.dc_id,
@@ -322,6 +371,29 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
     Enqueue(*std::move(answer), /*encode=*/true);
   }
 
+  // Dispatches one request in its session's layer and initConnection, refusing a session's first
+  // query unless it initializes the connection; records what the request declared.
+  DispatchResult DispatchForSession(const std::string& body, std::pair<int64_t, uint64_t> ids) {
+    auto known = server_.session_inits.find(ids);
+    context_.layer = known != server_.session_inits.end() ? known->second.layer : 0;
+    context_.init = known != server_.session_inits.end() ? known->second.init : std::nullopt;
+    tl::Reader in(body);
+    in.set_compat(&tl::api::kCompatSchema);  // as DispatchBytes decodes
+    tl::ObjectPtr<tl::api::Function> request = tl::FetchBoxedAs<tl::api::Function>(in);
+    if (!in.ok() || in.remaining() != 0 || !request) {
+      return server_.dispatcher->DispatchBytes(body, context_);  // its decode errors
+    }
+    if (!context_.init) {
+      if (const char* refusal = InitRefusal(*request)) {
+        return DispatchResult{Dispatcher::MethodName(request->ConstructorId()),
+                              RpcError{400, refusal}, {}};
+      }
+    }
+    DispatchResult result = server_.dispatcher->Dispatch(*request, context_);
+    if (context_.init) server_.session_inits[ids] = {context_.layer, context_.init};
+    return result;
+  }
+
   // Answers after `delay` on whichever connection the session uses by then (the client may have
   // reconnected and repeated the call meanwhile; the repeat is not executed again). The session
   // is looked up again when the timer fires: it may have been destroyed.
@@ -361,12 +433,6 @@ class Emulator::Impl::Connection : public std::enable_shared_from_this<Connectio
   void FlushTouched() {
     for (session::Session* session : touched_) FlushSession(*session);
     touched_.clear();
-  }
-
-  void FlushSession(session::Session& session) {
-    while (std::optional<std::string> packet = session.Flush(server_.Now())) {
-      Enqueue(*std::move(packet), /*encode=*/true);
-    }
   }
 
   // Frames `bytes` (unless they already are a transport frame) and writes them in order.
@@ -429,6 +495,33 @@ asio::awaitable<void> Emulator::Impl::AcceptLoop(tcp::acceptor& acceptor, int dc
   }
 }
 
+void Emulator::Impl::DeliverUpdates(int64_t user_id, const tl::api::Updates& updates) {
+  std::map<int64_t, bool> key_is_user;  // auth key id → signed in as user_id
+  for (auto& [ids, session] : sessions) {
+    auto init = session_inits.find(ids);
+    if (init == session_inits.end()) continue;  // never initialized: not subscribed to updates
+    auto link = session_connections.find(ids);
+    if (link == session_connections.end()) continue;
+    std::shared_ptr<Connection> connection = link->second.lock();
+    if (!connection || connection->closed()) continue;
+    auto [signed_in, inserted] = key_is_user.emplace(ids.first, false);
+    if (inserted) {
+      absl::StatusOr<std::optional<AuthKeyRecord>> record = store->FindAuthKey(ids.first);
+      signed_in->second = record.ok() && *record && (*record)->user_id == user_id;
+    }
+    if (!signed_in->second) continue;
+    tl::Writer out;
+    out.set_layer_adapter(tl::api::LayerAdapterFor(init->second.layer));
+    updates.StoreBoxed(out);
+    if (!out.ok()) {
+      Log("cannot encode updates for layer %d: %s", init->second.layer, out.error().c_str());
+      continue;
+    }
+    session->Send(out.Take(), Now());
+    connection->FlushSession(*session);
+  }
+}
+
 void Emulator::Impl::CloseAll() {
   for (auto& acceptor : acceptors) {
     asio::error_code ignored;
@@ -486,6 +579,17 @@ absl::StatusOr<EmulatorEndpoints> Emulator::Start() {
   impl->env.passwords = impl->passwords.get();
   impl->env.random = &impl->random;
   if (options_.clock) impl->env.clock = options_.clock;
+  auto updates = UpdateLog::Open(options_.state_dir, impl->env.clock);
+  if (!updates.ok()) return updates.status();
+  impl->updates = *std::move(updates);
+  impl->updates->SetDeliver([raw = impl.get()](int64_t user_id, const tl::api::Updates& pushed) {
+    raw->DeliverUpdates(user_id, pushed);
+  });
+  impl->env.updates = impl->updates.get();
+  auto chats = ChatState::Open(options_.state_dir, impl->world, impl->random, impl->env.NowSeconds());
+  if (!chats.ok()) return chats.status();
+  impl->chats = *std::move(chats);
+  impl->env.chats = impl->chats.get();
 
   asio::error_code ec;
   const asio::ip::address host = asio::ip::make_address(options_.host, ec);
@@ -538,6 +642,17 @@ void Emulator::Stop() {
 absl::StatusOr<EmulatorEndpoints> Emulator::Restart() {
   Stop();
   return Start();
+}
+
+void Emulator::RunOnServer(const std::function<void(EmulatorEnv&)>& task) {
+  if (!impl_) return;
+  Impl* raw = impl_.get();
+  std::promise<void> done;
+  asio::post(raw->io, [raw, &done, &task] {
+    task(raw->env);
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 void Emulator::SetFaults(Faults faults) {

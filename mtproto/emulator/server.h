@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,10 @@ class Emulator {
   // Stop, then Start on the same state directory and the same ports (clients reconnect to the
   // addresses they know and keep their auth keys).
   [[nodiscard]] absl::StatusOr<EmulatorEndpoints> Restart();
+
+  // Runs `task` on the server's I/O thread with the server's services (e.g. env.updates, to
+  // publish updates from a test) and waits for it to finish. No-op when stopped.
+  void RunOnServer(const std::function<void(EmulatorEnv&)>& task);
 
   // Replaces the fault configuration (and resets its counters); applies to new messages.
   void SetFaults(Faults faults);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "mtproto/tl/api.h"
 
 namespace mtproto::emulator {
@@ -60,6 +61,19 @@ class UpdateHub {
   [[nodiscard]] virtual int32_t ChannelPts(int64_t channel_id) = 0;
 
   virtual void SetDeliver(Deliver deliver) = 0;
+
+  // What updates.* answers, from the log. Errors are statuses: INVALID_ARGUMENT carries the
+  // Telegram error name for a 400 (PERSISTENT_TIMESTAMP_INVALID, ...); anything else is a 500.
+  // updates.getState: the account's pts/qts/seq (an account that never had an update: pts 1,
+  // qts 0, seq 0) and the current date.
+  [[nodiscard]] virtual absl::StatusOr<tl::ObjectPtr<tl::api::updates_state>> State(
+      int64_t user_id) = 0;
+  // updates.getDifference for `user_id`.
+  [[nodiscard]] virtual absl::StatusOr<tl::ObjectPtr<tl::api::updates_Difference>> Difference(
+      int64_t user_id, const tl::api::updates_getDifference& request) = 0;
+  // updates.getChannelDifference for `user_id` (membership is the caller's check).
+  [[nodiscard]] virtual absl::StatusOr<tl::ObjectPtr<tl::api::updates_ChannelDifference>>
+  ChannelDifference(int64_t user_id, int64_t channel_id, int32_t pts, int32_t limit) = 0;
 };
 
 }  // namespace mtproto::emulator

@@ -16,8 +16,10 @@ namespace {
 using Json = nlohmann::json;
 
 // The default world. Its phone numbers follow Telegram's test-number scheme, so the login code of
-// 99966XYYYY is X five times (22222 for Alice and Bob, 33333 for Carol). Bob has
-// two-step verification with the password "emulator-2fa-pass".
+// 99966XYYYY is X five times (22222 for Alice and Bob, 33333 for Carol, 44444 for the joiners
+// Dave..Ivan). Bob has two-step verification with the password "emulator-2fa-pass". Chats: a
+// basic group, a public supergroup (@invitegate_group) and a private broadcast channel, each
+// created by Alice, with Bob and the first bot as admins that may invite, and Carol a member.
 constexpr std::string_view kSampleWorldJson = R"json({
   "users": [
     {"id": 1000001, "first_name": "Alice", "last_name": "Admin", "username": "alice_admin",
@@ -25,33 +27,41 @@ constexpr std::string_view kSampleWorldJson = R"json({
     {"id": 1000002, "first_name": "Bob", "last_name": "Secure", "username": "bob_secure",
      "phone": "9996625678", "password": "emulator-2fa-pass", "password_hint": "emulator 2fa"},
     {"id": 1000003, "first_name": "Carol", "last_name": "Member", "username": "carol_member",
-     "phone": "9996631111"}
+     "phone": "9996631111"},
+    {"id": 1000004, "first_name": "Dave", "last_name": "Joiner", "username": "dave_joiner",
+     "phone": "9996641001"},
+    {"id": 1000005, "first_name": "Erin", "last_name": "Joiner", "phone": "9996641002"},
+    {"id": 1000006, "first_name": "Frank", "last_name": "Joiner", "username": "frank_joiner",
+     "phone": "9996641003"},
+    {"id": 1000007, "first_name": "Grace", "last_name": "Joiner", "phone": "9996641004"},
+    {"id": 1000008, "first_name": "Heidi", "last_name": "Joiner", "phone": "9996641005"},
+    {"id": 1000009, "first_name": "Ivan", "last_name": "Joiner", "phone": "9996641006"}
   ],
   "bots": [
     {"id": 2000001, "first_name": "Invitegate Bot", "username": "invitegate_test_bot",
      "token": "2000001:AAEmulatorInvitegateBotToken0000001"},
     {"id": 2000002, "first_name": "Helper Bot", "username": "helper_test_bot",
      "token": "2000002:AAEmulatorHelperBotToken000000000002"}
+  ],
+  "chats": [
+    {"id": 3000001, "kind": "group", "title": "Invitegate Group", "creator": 1000001,
+     "admins": [{"user": 1000002, "rights": ["invite_users"]},
+                {"user": 2000001, "rights": ["invite_users"]}],
+     "members": [1000003]},
+    {"id": 4000001, "kind": "supergroup", "title": "Invitegate Supergroup",
+     "username": "invitegate_group", "creator": 1000001,
+     "admins": [{"user": 1000002, "rights": ["invite_users", "ban_users", "pin_messages"]},
+                {"user": 2000001, "rights": ["invite_users", "ban_users"]}],
+     "members": [1000003]},
+    {"id": 4000002, "kind": "channel", "title": "Invitegate Channel", "creator": 1000001,
+     "admins": [{"user": 1000002, "rights": ["invite_users", "post_messages"]},
+                {"user": 2000001, "rights": ["invite_users"]}],
+     "members": [1000003]}
   ]
 })json";
 
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Telegram's username rules: 5-32 characters of [A-Za-z0-9_], starting with a letter.
-bool ValidUsername(std::string_view name) {
-  if (name.size() < 5 || name.size() > 32) return false;
-  if (!std::isalpha(static_cast<unsigned char>(name[0]))) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Reads an optional field of the expected JSON type; a wrong type is an error naming `where`.
@@ -104,7 +114,84 @@ absl::Status ParseBot(const Json& j, const std::string& where, WorldBot& b) {
   return absl::OkStatus();
 }
 
+// The names of chatAdminRights flags a world file may list.
+constexpr std::pair<std::string_view, uint32_t> kRightNames[] = {
+    {"change_info", kRightChangeInfo},         {"post_messages", kRightPostMessages},
+    {"edit_messages", kRightEditMessages},     {"delete_messages", kRightDeleteMessages},
+    {"ban_users", kRightBanUsers},             {"invite_users", kRightInviteUsers},
+    {"pin_messages", kRightPinMessages},       {"add_admins", kRightAddAdmins},
+    {"other", kRightOther},
+};
+
+constexpr std::pair<std::string_view, ChatKind> kKindNames[] = {
+    {"group", ChatKind::kGroup}, {"supergroup", ChatKind::kSupergroup}, {"channel", ChatKind::kChannel}};
+
+// Channels' access hashes are derived from a salted id, so a channel never shares its hash with
+// an account that happens to have the same number.
+int64_t DeriveChatAccessHash(int64_t id) { return DeriveAccessHash(id ^ 0x43484154); }
+
+absl::Status ParseChat(const Json& j, const std::string& where, WorldChat& c) {
+  if (!j.is_object()) return absl::InvalidArgumentError(where + ": not an object");
+  WORLD_RETURN_IF_ERROR(Field(j, "id", where, true, c.id));
+  WORLD_RETURN_IF_ERROR(Field(j, "access_hash", where, false, c.access_hash));
+  std::string kind;
+  WORLD_RETURN_IF_ERROR(Field(j, "kind", where, true, kind));
+  bool known = false;
+  for (const auto& [name, value] : kKindNames) {
+    if (kind == name) {
+      c.kind = value;
+      known = true;
+    }
+  }
+  if (!known) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": bad kind \"", kind, "\" (want \"group\", \"supergroup\" or \"channel\")"));
+  }
+  WORLD_RETURN_IF_ERROR(Field(j, "title", where, true, c.title));
+  WORLD_RETURN_IF_ERROR(Field(j, "username", where, false, c.username));
+  WORLD_RETURN_IF_ERROR(Field(j, "creator", where, true, c.creator));
+  WORLD_RETURN_IF_ERROR(Field(j, "members", where, false, c.members));
+  WORLD_RETURN_IF_ERROR(Field(j, "join_request", where, false, c.join_request));
+  if (j.contains("admins")) {
+    if (!j["admins"].is_array()) return absl::InvalidArgumentError(where + ": \"admins\" is not an array");
+    for (size_t i = 0; i < j["admins"].size(); ++i) {
+      const Json& a = j["admins"][i];
+      const std::string at = absl::StrCat(where, ": admins[", i, "]");
+      if (!a.is_object()) return absl::InvalidArgumentError(at + ": not an object");
+      WorldChatAdmin admin;
+      WORLD_RETURN_IF_ERROR(Field(a, "user", at, true, admin.user));
+      std::vector<std::string> rights;
+      WORLD_RETURN_IF_ERROR(Field(a, "rights", at, false, rights));
+      for (const std::string& right : rights) {
+        uint32_t bit = 0;
+        for (const auto& [name, value] : kRightNames) {
+          if (right == name) bit = value;
+        }
+        if (bit == 0) return absl::InvalidArgumentError(absl::StrCat(at, ": unknown right \"", right, "\""));
+        admin.rights |= bit;
+      }
+      c.admins.push_back(admin);
+    }
+  }
+  if (c.access_hash == 0 && c.kind != ChatKind::kGroup) c.access_hash = DeriveChatAccessHash(c.id);
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+bool ValidUsername(std::string_view name) {
+  if (name.size() < 5 || name.size() > 32) return false;
+  if (!std::isalpha(static_cast<unsigned char>(name[0])) || name.back() == '_') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+std::string LowerUsername(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 int64_t DeriveAccessHash(int64_t id) {
   // splitmix64: any fixed, well-mixed function will do; it only has to be stable.
@@ -127,7 +214,7 @@ absl::StatusOr<World> World::FromJson(std::string_view json_text) {
   if (root.is_discarded()) return absl::InvalidArgumentError("world: not valid JSON");
   if (!root.is_object()) return absl::InvalidArgumentError("world: the top level is not an object");
   World world;
-  for (const char* key : {"users", "bots"}) {
+  for (const char* key : {"users", "bots", "chats"}) {
     if (root.contains(key) && !root[key].is_array()) {
       return absl::InvalidArgumentError(absl::StrCat("world: \"", key, "\" is not an array"));
     }
@@ -144,6 +231,13 @@ absl::StatusOr<World> World::FromJson(std::string_view json_text) {
       WorldBot bot;
       WORLD_RETURN_IF_ERROR(ParseBot(root["bots"][i], absl::StrCat("world: bots[", i, "]"), bot));
       world.bots_.push_back(std::move(bot));
+    }
+  }
+  if (root.contains("chats")) {
+    for (size_t i = 0; i < root["chats"].size(); ++i) {
+      WorldChat chat;
+      WORLD_RETURN_IF_ERROR(ParseChat(root["chats"][i], absl::StrCat("world: chats[", i, "]"), chat));
+      world.chats_.push_back(std::move(chat));
     }
   }
   WORLD_RETURN_IF_ERROR(world.Validate());
@@ -202,7 +296,7 @@ absl::Status World::Validate() const {
       if (!ValidUsername(u.username)) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": bad username \"", u.username, "\""));
       }
-      WORLD_RETURN_IF_ERROR(claim(usernames, Lower(u.username), where, "username " + u.username));
+      WORLD_RETURN_IF_ERROR(claim(usernames, LowerUsername(u.username), where, "username " + u.username));
     }
     if (u.password && u.password->empty()) {
       return absl::InvalidArgumentError(where + ": empty password (omit it for no 2FA)");
@@ -216,12 +310,12 @@ absl::Status World::Validate() const {
     }
     WORLD_RETURN_IF_ERROR(claim(ids, b.id, where, absl::StrCat("id ", b.id)));
     if (b.first_name.empty()) return absl::InvalidArgumentError(where + ": empty first_name");
-    if (!ValidUsername(b.username) || Lower(b.username).size() < 3 ||
-        Lower(b.username).substr(b.username.size() - 3) != "bot") {
+    if (!ValidUsername(b.username) || LowerUsername(b.username).size() < 3 ||
+        LowerUsername(b.username).substr(b.username.size() - 3) != "bot") {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": bad bot username \"", b.username, "\" (must end in \"bot\")"));
     }
-    WORLD_RETURN_IF_ERROR(claim(usernames, Lower(b.username), where, "username " + b.username));
+    WORLD_RETURN_IF_ERROR(claim(usernames, LowerUsername(b.username), where, "username " + b.username));
     // "<id>:<secret>", the id being the bot's own, the secret 20+ characters of [A-Za-z0-9_-].
     const size_t colon = b.token.find(':');
     const std::string_view secret =
@@ -234,6 +328,49 @@ absl::Status World::Validate() const {
         !secret_ok) {
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": bad token (want \"", b.id, ":<secret of 20+ [A-Za-z0-9_-]>\")"));
+    }
+  }
+  std::map<int64_t, std::string> chat_ids;
+  for (size_t i = 0; i < chats_.size(); ++i) {
+    const WorldChat& c = chats_[i];
+    const std::string where = absl::StrCat("world: chats[", i, "] (id ", c.id, ")");
+    if (c.id <= 0 || c.id >= (int64_t{1} << 40)) {
+      return absl::InvalidArgumentError(where + ": id must be in 1..2^40");
+    }
+    WORLD_RETURN_IF_ERROR(claim(chat_ids, c.id, where, absl::StrCat("chat id ", c.id)));
+    if (c.title.empty() || c.title.size() > 128) {
+      return absl::InvalidArgumentError(where + ": title must be 1-128 characters");
+    }
+    if (!c.username.empty()) {
+      if (c.kind == ChatKind::kGroup) {
+        return absl::InvalidArgumentError(where + ": basic groups cannot have a username");
+      }
+      if (!ValidUsername(c.username)) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": bad username \"", c.username, "\""));
+      }
+      WORLD_RETURN_IF_ERROR(claim(usernames, LowerUsername(c.username), where, "username " + c.username));
+    }
+    if (c.join_request && c.kind != ChatKind::kSupergroup) {
+      return absl::InvalidArgumentError(where + ": join_request is for supergroups only");
+    }
+    const Account creator = FindAccount(c.creator);
+    if (!creator.user) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": creator ", c.creator, " is not a user of this world"));
+    }
+    std::map<int64_t, std::string> in_chat;
+    WORLD_RETURN_IF_ERROR(claim(in_chat, c.creator, where, absl::StrCat("participant ", c.creator)));
+    for (const WorldChatAdmin& a : c.admins) {
+      if (!FindAccount(a.user)) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": admin ", a.user, " is not an account"));
+      }
+      WORLD_RETURN_IF_ERROR(claim(in_chat, a.user, where, absl::StrCat("participant ", a.user)));
+    }
+    for (int64_t m : c.members) {
+      if (!FindAccount(m)) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": member ", m, " is not an account"));
+      }
+      WORLD_RETURN_IF_ERROR(claim(in_chat, m, where, absl::StrCat("participant ", m)));
     }
   }
   return absl::OkStatus();
@@ -255,6 +392,13 @@ Account World::FindAccount(int64_t id) const {
     if (b.id == id) return Account{nullptr, &b};
   }
   return Account{};
+}
+
+const WorldChat* World::FindChat(int64_t id) const {
+  for (const WorldChat& c : chats_) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
 }
 
 const WorldUser* World::FindUserByPhone(std::string_view phone) const {
@@ -298,6 +442,25 @@ std::string World::ToJson() const {
                             {"first_name", b.first_name},
                             {"username", b.username},
                             {"token", b.token}});
+  }
+  root["chats"] = Json::array();
+  for (const WorldChat& c : chats_) {
+    Json j = {{"id", c.id}, {"title", c.title}, {"creator", c.creator}, {"members", c.members}};
+    for (const auto& [name, value] : kKindNames) {
+      if (value == c.kind) j["kind"] = std::string(name);
+    }
+    if (c.kind != ChatKind::kGroup) j["access_hash"] = c.access_hash;
+    if (!c.username.empty()) j["username"] = c.username;
+    if (c.join_request) j["join_request"] = true;
+    j["admins"] = Json::array();
+    for (const WorldChatAdmin& a : c.admins) {
+      Json rights = Json::array();
+      for (const auto& [name, value] : kRightNames) {
+        if (a.rights & value) rights.push_back(std::string(name));
+      }
+      j["admins"].push_back({{"user", a.user}, {"rights", rights}});
+    }
+    root["chats"].push_back(std::move(j));
   }
   return root.dump();
 }

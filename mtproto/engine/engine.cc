@@ -15,6 +15,31 @@ namespace api = tl::api;
 // Which DCs' keys are signed in to the account (SessionStore has no column for it).
 std::string AuthorizedKey(int dc_id) { return absl::StrCat("engine.dc_authorized.", dc_id); }
 
+// Results that are Updates carry updates for the account too (e.g. importChatInvite's).
+bool IsUpdatesResult(std::string_view raw) {
+  uint32_t id = 0;
+  if (raw.size() < 4) return false;
+  std::memcpy(&id, raw.data(), 4);
+  switch (id) {
+    case api::updates::kId:
+    case api::updatesCombined::kId:
+    case api::updateShort::kId:
+    case api::updateShortMessage::kId:
+    case api::updateShortChatMessage::kId:
+    case api::updateShortSentMessage::kId:
+    case api::updatesTooLong::kId: return true;
+    default: return false;
+  }
+}
+
+// The 401s after which the account is no longer signed in on this key.
+bool EndsLogin(const RpcError& error) {
+  return error.code == 401 &&
+         (error.name == "AUTH_KEY_UNREGISTERED" || error.name == "SESSION_REVOKED" ||
+          error.name == "SESSION_EXPIRED" || error.name == "USER_DEACTIVATED" ||
+          error.name == "USER_DEACTIVATED_BAN" || error.name == "AUTH_KEY_INVALID");
+}
+
 // Internal calls (authorization transfers) get this long.
 constexpr auto kInternalTimeout = std::chrono::seconds(60);
 
@@ -46,7 +71,9 @@ struct Engine::Call {
   asio::steady_timer wait_timer;  // FLOOD_WAIT
   int sent_dc = 0;                // where `request` is in flight (request != 0)
   net::Connection::RequestId request = 0;
+  bool force_init = false;  // the server said CONNECTION_NOT_INITED: declare the layer again
 };
+
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
   if (options.endpoints.dcs.empty()) return absl::InvalidArgumentError("no DC endpoints");
@@ -66,6 +93,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
 Engine::Engine(EngineOptions options, std::unique_ptr<store::SessionStore> store, int home_dc)
     : options_(std::move(options)), store_(std::move(store)), home_dc_(home_dc) {
   work_.emplace(io_.get_executor());
+  hold_timer_.emplace(io_);
+  retry_timer_.emplace(io_);
   io_thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -73,6 +102,7 @@ Engine::~Engine() {
   asio::post(io_, [this] {
     std::vector<CallId> ids;
     for (const auto& [id, call] : calls_) ids.push_back(id);
+    StopUpdates(/*keep_unacked=*/true);
     for (CallId id : ids) Finish(id, absl::AbortedError("engine shut down"));
     for (auto& [dc_id, dc] : dcs_) dc.connection->Stop();
   });
@@ -133,12 +163,12 @@ void Engine::Start(const std::shared_ptr<Call>& call) {
     return Finish(call->id, absl::UnavailableError(absl::StrCat("no address for DC ", dc_id)));
   }
   Dc& dc = DcFor(dc_id);
+  // The connection declares our layer on each new session's first request (init_wrapper).
   std::string body = call->body;
-  if (dc.needs_init) {
+  if (call->force_init) {
     absl::StatusOr<std::string> wrapped = WithLayer(body);
     if (!wrapped.ok()) return Finish(call->id, wrapped.status());
     body = std::move(*wrapped);
-    dc.needs_init = false;
   }
   call->sent_dc = dc_id;
   call->request = dc.connection->Send(std::move(body),
@@ -152,6 +182,9 @@ void Engine::OnResult(CallId id, absl::StatusOr<std::string> result) {
   if (it == calls_.end()) return;  // finished already (deadline, Cancel)
   std::shared_ptr<Call> call = it->second;
   call->request = 0;
+  if (result.ok() && updates_ != nullptr && IsUpdatesResult(*result)) {
+    OnPushedUpdates(home_dc_.load(), *result);
+  }
   if (!result.ok() || !IsRpcError(*result)) return Finish(id, std::move(result));
   tl::Reader in(std::string_view(*result).substr(4));
   auto error = tl::mt::rpc_error::FetchBare(in);
@@ -160,6 +193,12 @@ void Engine::OnResult(CallId id, absl::StatusOr<std::string> result) {
 }
 
 void Engine::OnRpcError(const std::shared_ptr<Call>& call, const RpcError& error) {
+  if (error.code == 400 && error.name == "CONNECTION_NOT_INITED" && !call->force_init) {
+    // The server lost our session's declaration (e.g. it restarted): declare it again.
+    call->force_init = true;
+    return Start(call);
+  }
+  if (EndsLogin(error) && call->sent_dc == home_dc_.load()) MarkSignedOut(error);
   if (error.code == 303 && error.value && absl::EndsWith(error.name, "_MIGRATE") &&
       call->pinned_dc == 0 && call->migrations < options_.max_migrations) {
     ++call->migrations;
@@ -269,6 +308,8 @@ Engine::Dc& Engine::DcFor(int dc_id) {
   options.server_keys = options_.endpoints.keys;
   options.reconnect = options_.reconnect;
   options.keepalive = options_.keepalive;
+  options.init_wrapper = [this](const std::string& body) { return WithLayer(body); };
+  options.future_salts = 8;
   if (absl::StatusOr<store::DcState> stored = store_->LoadDc(dc_id);
       stored.ok() && stored->auth_key) {
     net::AuthKeyState state;
@@ -286,9 +327,17 @@ Engine::Dc& Engine::DcFor(int dc_id) {
     (void)store_->SetTimeOffset(dc_id, state.time_offset);
   };
   observer.on_state = [this, dc_id](net::ConnectionState state, const absl::Status&) {
-    // Every new connection must declare the layer again (the server keeps it per connection).
-    if (state != net::ConnectionState::kReady) return;
-    if (auto it = dcs_.find(dc_id); it != dcs_.end()) it->second.needs_init = true;
+    // Updates may have been missed while the connection was down.
+    if (state == net::ConnectionState::kReady) ResyncUpdates(dc_id);
+  };
+  observer.on_new_session = [this, dc_id] { ResyncUpdates(dc_id); };
+  observer.on_update = [this, dc_id](std::string body) { OnPushedUpdates(dc_id, body); };
+  observer.on_salts = [this, dc_id](const std::vector<net::SaltWindow>& salts) {
+    std::vector<store::ServerSalt> stored;
+    for (const net::SaltWindow& salt : salts) {
+      stored.push_back({salt.salt, salt.valid_since, salt.valid_until});
+    }
+    (void)store_->PutSalts(dc_id, stored);
   };
   Dc& dc = dcs_[dc_id];
   dc.connection = net::Connection::Create(io_, std::move(options), std::move(observer));

@@ -7,6 +7,13 @@
 //       https://core.telegram.org/api/errors (FLOOD_WAIT_X), https://core.telegram.org/api/auth,
 //       https://core.telegram.org/api/srp, https://core.telegram.org/api/bots
 //
+// Updates (https://core.telegram.org/api/updates): once a subscriber asks for join events, the
+// engine follows the account's updates — pushed ones and those returned by calls — through an
+// UpdateState (update_state.h), fetching differences on gaps, after reconnects, new sessions and
+// restarts, and turns them into join-request events (join_events.h). The update position is
+// persisted with the session, but only up to what the subscriber acknowledged: a crash between
+// delivery and acknowledgement re-delivers (with the same idempotency keys), never loses.
+//
 // Errors: an rpc_error becomes a status made by RpcErrorStatus (rpc_error.h): GetRpcError gives
 // back {code, name, value}. Besides those: DEADLINE_EXCEEDED (the call's deadline passed; the
 // request is cancelled on its connection), CANCELLED (Cancel), ABORTED (the engine shut down),
@@ -20,8 +27,10 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -31,8 +40,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "mtproto/crypto/random.h"
+#include "mtproto/engine/join_events.h"
 #include "mtproto/engine/rpc_error.h"
 #include "mtproto/engine/telegram_config.h"
+#include "mtproto/engine/update_state.h"
 #include "mtproto/net/connection.h"
 #include "mtproto/store/session_store.h"
 #include "mtproto/tl/api.h"
@@ -65,6 +76,27 @@ struct EngineOptions {
   transport::Framing framing = transport::Framing::kIntermediate;
   net::ReconnectPolicy reconnect;
   net::KeepalivePolicy keepalive;
+  // Updates: how long an out-of-order update waits for a gap to fill before a difference is
+  // fetched; how long after a failed fetch it is tried again; updates.getDifference's
+  // pts_total_limit (0: the server's default).
+  std::chrono::milliseconds update_hold{500};
+  std::chrono::milliseconds fetch_retry{1000};
+  int32_t difference_pts_total_limit = 0;
+};
+
+// Join-request events handed to the subscriber in one go; acknowledge them by `id`.
+struct JoinEventBatch {
+  uint64_t id = 0;
+  std::vector<JoinEvent> events;
+};
+
+// What the update machinery did since the engine started (for tests and metrics).
+struct UpdateStats {
+  int64_t updates = 0;            // updates applied
+  int64_t differences = 0;        // updates.getDifference / getState answered
+  int64_t channel_differences = 0;
+  int64_t importer_fetches = 0;   // pending-importer pages fetched for a user admin
+  int64_t batches = 0;            // join-event batches delivered
 };
 
 // What SignIn leads to.
@@ -103,6 +135,18 @@ class Engine {
   // a call already finished is left alone.
   void Cancel(CallId id);
 
+  // --- Join-request events (see the file comment).
+  // Receives each batch on the engine's I/O thread, in order; it must not block for long (hand
+  // the batch to a writer) and must not call the blocking methods.
+  using JoinEventSink = std::function<void(JoinEventBatch batch)>;
+  // Starts following updates (now if signed in, else at sign-in) and delivers join events to
+  // `sink`, replacing any previous sink. Events not acknowledged before a restart come again.
+  void SubscribeJoinEvents(JoinEventSink sink);
+  // The subscriber made every batch up to `batch_id` durable: the persisted update position may
+  // move past them. Thread-safe.
+  void AckJoinEvents(uint64_t batch_id);
+  UpdateStats update_stats() const;
+
   // --- Sign-in (blocking). Each step persists the login state, so a CLI may stop between steps.
   // auth.importBotAuthorization; returns the bot's user id.
   [[nodiscard]] absl::StatusOr<int64_t> SignInBot(const std::string& token);
@@ -127,7 +171,19 @@ class Engine {
   struct Call;
   struct Dc {
     std::shared_ptr<net::Connection> connection;
-    bool needs_init = true;  // the next request on it declares our layer
+  };
+  // A delivered batch not acknowledged yet, with the state to persist once it is.
+  struct Unacked {
+    uint64_t id = 0;
+    std::string snapshot;
+  };
+  // A user admin's pending importers of one chat, page by page.
+  struct ImporterFetch {
+    PendingFetch chat;
+    std::vector<PendingRequester> pending;
+    int32_t offset_date = 0;
+    int64_t offset_user = 0;
+    int64_t offset_hash = 0;
   };
 
   Engine(EngineOptions options, std::unique_ptr<store::SessionStore> store, int home_dc);
@@ -147,6 +203,24 @@ class Engine {
   Dc& DcFor(int dc_id);
   [[nodiscard]] absl::StatusOr<std::string> WithLayer(const std::string& body) const;
   void MarkAuthorized(int dc_id);
+  // After a sign-in (any thread): the update machinery starts over for the new login.
+  void OnSignedIn();
+  // A 401 that ends the login (AUTH_KEY_UNREGISTERED, SESSION_REVOKED, USER_DEACTIVATED...).
+  void MarkSignedOut(const RpcError& error);
+
+  // Updates; I/O thread only.
+  void StartUpdates();
+  void StopUpdates(bool keep_unacked = false);
+  void OnPushedUpdates(int dc_id, const std::string& body);
+  void ResyncUpdates(int dc_id);
+  // Hands out what the state machines produced, persists or queues the new position, starts
+  // the fetches they ask for and re-arms the hold timer.
+  void PumpUpdates();
+  void FetchUpdates(const FetchRequest& fetch);
+  void FetchImporters(std::shared_ptr<ImporterFetch> fetch);
+  void RetryFetchesLater();
+  [[nodiscard]] std::string UpdateSnapshot() const;
+  void PersistUpdates(const std::string& snapshot);
   void ForgetAuthorizedDcs();  // after a (new) sign-in
   bool IsAuthorized(int dc_id);
   [[nodiscard]] absl::Status OnAuthorization(const tl::api::auth_Authorization& authorization,
@@ -166,6 +240,22 @@ class Engine {
   std::map<CallId, std::shared_ptr<Call>> calls_;  // I/O thread only
   // Transfers in progress, by target DC: calls migrating meanwhile wait for the same one.
   std::map<int, std::vector<absl::AnyInvocable<void(absl::Status)>>> transfers_waiting_;
+
+  // Updates; I/O thread only (stats_ under stats_mutex_).
+  JoinEventSink sink_;
+  std::unique_ptr<UpdateState> updates_;
+  std::unique_ptr<JoinEvents> join_events_;
+  uint64_t updates_generation_ = 0;  // bumped by StopUpdates: stale answers are dropped
+  bool importers_in_flight_ = false;
+  std::deque<Unacked> unacked_;
+  uint64_t next_batch_ = 0;
+  std::string persisted_snapshot_;
+  std::optional<asio::steady_timer> hold_timer_;
+  std::optional<asio::steady_timer> retry_timer_;
+  bool retry_armed_ = false;
+  mutable std::mutex stats_mutex_;
+  UpdateStats stats_;
+
   std::thread io_thread_;
 };
 

@@ -30,7 +30,9 @@ absl::Status Engine::OnAuthorization(const api::auth_Authorization& authorizatio
   MarkAuthorized(home_dc_.load());
   (void)store_->DeleteValue(kLoginPhoneCodeHash);
   if (user_id != nullptr) *user_id = user->id;
-  return store_->SetSignedIn(user->id, is_bot);
+  absl::Status stored = store_->SetSignedIn(user->id, is_bot);
+  if (stored.ok()) OnSignedIn();
+  return stored;
 }
 
 absl::StatusOr<int64_t> Engine::SignInBot(const std::string& token) {

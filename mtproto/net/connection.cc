@@ -204,6 +204,10 @@ void Connection::StartSession(const AuthKeyState& state) {
       session::Session::Options{session::Role::kClient, state.key, RandomU64(*random_), state.salt,
                                 state.time_offset},
       *random_);
+  session_fresh_ = true;
+  future_salts_asked_ = false;
+  salts_msg_id_.reset();
+  reported_salt_ = state.salt;
 }
 
 void Connection::OnReady() {
@@ -214,6 +218,7 @@ void Connection::OnReady() {
   session_->ResendUnanswered(Now());
   SetState(ConnectionState::kReady);
   FlushSession();
+  if (!future_salts_asked_ && options_.future_salts > 0) AskFutureSalts();
   if (options_.keepalive.interval.count() > 0) {
     const uint64_t generation = generation_;
     ping_timer_.expires_after(options_.keepalive.interval);
@@ -242,6 +247,12 @@ void Connection::FlushSession() {
     unsent_.pop_front();
     auto it = requests_.find(id);
     if (it == requests_.end()) continue;  // cancelled while waiting
+    if (session_fresh_ && options_.init_wrapper) {
+      // Kept wrapped: if it must go again in yet another new session, it declares it too.
+      absl::StatusOr<std::string> wrapped = options_.init_wrapper(it->second.body);
+      if (wrapped.ok()) it->second.body = *std::move(wrapped);
+    }
+    session_fresh_ = false;
     it->second.msg_id = session_->Send(it->second.body, now);
     by_msg_id_[it->second.msg_id] = id;
   }
@@ -312,11 +323,48 @@ void Connection::OnPacket(std::string packet) {
   // says to ignore such messages; the server's calls stay pending and are resent later.
   if (!session_->Receive(packet, Now(), &incoming).ok()) return;
   for (session::Incoming& event : incoming) OnIncoming(std::move(event));
+  if (session_ != nullptr) ReportSaltChange();
+}
+
+void Connection::ReportSaltChange() {
+  if (session_->salt() == reported_salt_) return;
+  reported_salt_ = session_->salt();
+  if (observer_.on_salts) {
+    observer_.on_salts({SaltWindow{reported_salt_, session::UnixSeconds(Now())}});
+  }
+}
+
+void Connection::AskFutureSalts() {
+  future_salts_asked_ = true;
+  tl::mt::get_future_salts request;
+  request.num = options_.future_salts;
+  tl::Writer out;
+  request.StoreBoxed(out);
+  salts_msg_id_ = session_->Send(out.Take(), Now());
+  FlushSession();
+}
+
+void Connection::OnFutureSalts(const std::string& body) {
+  tl::Reader in(body);
+  auto salts = tl::FetchBoxedAs<tl::mt::FutureSalts>(in);
+  const auto* answer = dynamic_cast<const tl::mt::future_salts*>(salts.get());
+  if (answer == nullptr || !in.ok()) return;
+  std::vector<SaltWindow> windows;
+  for (const auto& salt : answer->salts) {
+    if (salt == nullptr) continue;
+    windows.push_back(
+        SaltWindow{static_cast<uint64_t>(salt->salt), salt->valid_since, salt->valid_until});
+  }
+  if (!windows.empty() && observer_.on_salts) observer_.on_salts(windows);
 }
 
 void Connection::OnIncoming(session::Incoming event) {
   switch (event.kind) {
     case Kind::kResult: {
+      if (salts_msg_id_ && event.msg_id == *salts_msg_id_) {
+        salts_msg_id_.reset();
+        return OnFutureSalts(event.body);
+      }
       if (ping_msg_id_ && event.msg_id == *ping_msg_id_) {
         ping_msg_id_.reset();
         deadline_timer_.cancel();
@@ -338,6 +386,8 @@ void Connection::OnIncoming(session::Incoming event) {
       if (observer_.on_update) observer_.on_update(std::move(event.body));
       return;
     case Kind::kNewSession:
+      // The server starts this session afresh: its next request declares the connection again.
+      session_fresh_ = true;
       if (observer_.on_new_session) observer_.on_new_session();
       return;
     default:

@@ -36,6 +36,15 @@ namespace mtproto::net {
 
 // What a connection needs to resume with a known key (from a store) and reports when it
 // creates one (so that the owner can persist it).
+// A server salt and the unix-seconds window it is valid in (a salt from new_session_created or
+// bad_server_salt is valid from when it arrived, with no announced end).
+struct SaltWindow {
+  static constexpr int32_t kForever = 2147483647;
+  uint64_t salt = 0;
+  int32_t valid_since = 0;
+  int32_t valid_until = kForever;
+};
+
 struct AuthKeyState {
   session::AuthKey key;
   uint64_t salt = 0;
@@ -90,7 +99,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::function<void(ConnectionState, const absl::Status& why)> on_state;
     std::function<void(std::string body)> on_update;  // an Updates the server pushed
     std::function<void()> on_new_session;  // the server started a new session: fetch the difference
+    // The salts changed after the handshake (new_session_created, bad_server_salt: one salt;
+    // a future_salts answer: several), so that the owner can persist them.
+    std::function<void(const std::vector<SaltWindow>& salts)> on_salts;
   };
+  // Makes a new session's first request declare the connection (invokeWithLayer(initConnection(
+  // body))), as Telegram requires of every new session — including requests sent again in a new
+  // session after the old one was lost. Returns the body unchanged on error.
+  using InitWrapper = std::function<absl::StatusOr<std::string>(const std::string& body)>;
 
   struct Options {
     std::string host = "127.0.0.1";
@@ -106,6 +122,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::chrono::milliseconds connect_timeout{15'000};
     Clock* clock = nullptr;                // nullptr: the system clock
     crypto::RandomSource* random = nullptr;  // nullptr: a SecureRandom of its own
+    InitWrapper init_wrapper;  // null: requests go as given
+    // Ask for future salts once per session (get_future_salts), reported through on_salts.
+    int future_salts = 0;  // 0: never ask
   };
 
   static std::shared_ptr<Connection> Create(asio::io_context& io, Options options,
@@ -150,6 +169,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnIncoming(session::Incoming incoming);
   void OnTransportError(int32_t code);
   void SendPing();
+  void AskFutureSalts();
+  void OnFutureSalts(const std::string& body);
+  void ReportSaltChange();
   // Closes the socket and schedules the next attempt (after a backoff unless `immediately`).
   void Drop(absl::Status why, bool immediately = false);
   void Complete(RequestId id, absl::StatusOr<std::string> result);
@@ -183,6 +205,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   bool flush_posted_ = false;
   std::optional<uint64_t> ping_msg_id_;  // the ping awaiting its pong
+  // The session has not carried a request yet (or the server started it anew): the next
+  // request it takes is wrapped by init_wrapper.
+  bool session_fresh_ = false;
+  bool future_salts_asked_ = false;      // per session
+  std::optional<uint64_t> salts_msg_id_;  // the get_future_salts awaiting its answer
+  uint64_t reported_salt_ = 0;            // the salt last reported (or the handshake's)
 
   std::map<RequestId, Request> requests_;      // every request not yet completed
   std::map<uint64_t, RequestId> by_msg_id_;    // those handed to the session

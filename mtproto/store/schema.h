@@ -8,7 +8,7 @@
 
 namespace mtproto::store {
 
-inline constexpr std::array<const char*, 2> kMigrations = {
+inline constexpr std::array<const char*, 3> kMigrations = {
     // Version 1: the first layout. One row per DC with its permanent auth key, a single server
     // salt and the clock offset; the account (home DC, signed-in user, login marker) as the only
     // row of `account`; a key-value table for small extras.
@@ -41,6 +41,18 @@ CREATE TABLE server_salts (
 INSERT INTO server_salts (dc_id, salt, valid_since, valid_until)
   SELECT dc_id, salt, 0, 2147483647 FROM dcs WHERE salt != 0;
 ALTER TABLE dcs DROP COLUMN salt;
+)sql",
+    // Version 3: the peer cache (mtproto/engine/peers.h): access hashes of the users, chats and
+    // channels the account has seen, and the usernames leading to them (lower-cased, unique).
+    R"sql(
+CREATE TABLE peers (
+  kind INTEGER NOT NULL,
+  id INTEGER NOT NULL,
+  access_hash INTEGER NOT NULL DEFAULT 0,
+  username TEXT,
+  is_bot INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (kind, id));
+CREATE UNIQUE INDEX peers_by_username ON peers (username) WHERE username IS NOT NULL;
 )sql",
 };
 

@@ -487,6 +487,96 @@ absl::Status SessionStore::DeleteValue(std::string_view key) {
   return st.Check("deleting a value");
 }
 
+namespace {
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool ValidPeerKind(int64_t kind) {
+  return kind >= static_cast<int>(PeerKind::kUser) && kind <= static_cast<int>(PeerKind::kChannel);
+}
+
+}  // namespace
+
+absl::Status SessionStore::PutPeers(std::span<const PeerRecord> peers) {
+  for (const PeerRecord& peer : peers) {
+    if (!ValidPeerKind(static_cast<int>(peer.kind)) || peer.id <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("peer cache: invalid peer kind ", static_cast<int>(peer.kind), " id ",
+                       peer.id));
+    }
+  }
+  std::lock_guard lock(mutex_);
+  Transaction tx(*this);
+  if (!tx.status().ok()) return tx.status();
+  for (const PeerRecord& peer : peers) {
+    const std::string username = LowerAscii(peer.username);
+    if (!username.empty()) {
+      Statement take(*this,
+                     "UPDATE peers SET username = NULL WHERE username = ? AND NOT "
+                     "(kind = ? AND id = ?)");
+      take.BindText(username).Bind(static_cast<int>(peer.kind)).Bind(peer.id).Step();
+      if (absl::Status s = take.Check("moving a username"); !s.ok()) return s;
+    }
+    Statement st(*this,
+                 "INSERT INTO peers (kind, id, access_hash, username, is_bot) "
+                 "VALUES (?1, ?2, ?3, NULLIF(?4, ''), ?5) "
+                 "ON CONFLICT (kind, id) DO UPDATE SET "
+                 "access_hash = CASE WHEN ?3 != 0 THEN ?3 ELSE access_hash END, "
+                 "username = NULLIF(?4, ''), is_bot = ?5");
+    st.Bind(static_cast<int>(peer.kind)).Bind(peer.id).Bind(peer.access_hash)
+        .BindText(username).Bind(peer.is_bot ? 1 : 0).Step();
+    if (absl::Status s = st.Check("storing a peer"); !s.ok()) return s;
+  }
+  return tx.Commit();
+}
+
+namespace {
+
+// Reads the row of "SELECT kind, id, access_hash, username, is_bot".
+template <typename Statement>
+std::optional<PeerRecord> ReadPeerRow(Statement& st) {
+  if (!ValidPeerKind(st.Int(0))) return std::nullopt;
+  PeerRecord peer;
+  peer.kind = static_cast<PeerKind>(st.Int(0));
+  peer.id = st.Int(1);
+  peer.access_hash = st.Int(2);
+  peer.username = st.Blob(3);
+  peer.is_bot = st.Int(4) != 0;
+  return peer;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<PeerRecord>> SessionStore::GetPeer(PeerKind kind, int64_t id) {
+  std::lock_guard lock(mutex_);
+  Statement st(*this,
+               "SELECT kind, id, access_hash, username, is_bot FROM peers "
+               "WHERE kind = ? AND id = ?");
+  st.Bind(static_cast<int>(kind)).Bind(id);
+  if (st.Step()) return ReadPeerRow(st);
+  if (absl::Status s = st.Check("reading a peer"); !s.ok()) return s;
+  return std::optional<PeerRecord>();
+}
+
+absl::StatusOr<std::optional<PeerRecord>> SessionStore::FindPeerByUsername(
+    std::string_view username) {
+  const std::string key = LowerAscii(username);
+  if (key.empty()) return std::optional<PeerRecord>();
+  std::lock_guard lock(mutex_);
+  Statement st(*this,
+               "SELECT kind, id, access_hash, username, is_bot FROM peers WHERE username = ?");
+  st.BindText(key);
+  if (st.Step()) return ReadPeerRow(st);
+  if (absl::Status s = st.Check("reading a peer"); !s.ok()) return s;
+  return std::optional<PeerRecord>();
+}
+
 std::optional<uint64_t> PickSalt(std::span<const ServerSalt> salts, int32_t now) {
   const ServerSalt* best = nullptr;
   for (const ServerSalt& s : salts) {

@@ -70,6 +70,25 @@ struct DcState {
   session::UnixTime time_offset{0};          // server clock − local clock
 };
 
+// The kind of a cached peer. Stored as its number: append, never renumber.
+enum class PeerKind : int {
+  kUser = 1,     // users and bots
+  kChat = 2,     // basic groups (no access hash)
+  kChannel = 3,  // supergroups and channels
+};
+
+// One entry of the peer cache: what an InputPeer needs (kind, id, access hash) and the public
+// username that leads to it (lower-cased; empty when none).
+struct PeerRecord {
+  PeerKind kind = PeerKind::kUser;
+  int64_t id = 0;
+  int64_t access_hash = 0;  // 0 = not known (basic groups, min constructors)
+  std::string username;
+  bool is_bot = false;
+
+  bool operator==(const PeerRecord&) const = default;
+};
+
 // "dc 2: auth_key_id=0x1234abcd... salts=3 time_offset=-1.5s" — key id only, never key bytes.
 std::string DcStateToString(const DcState& dc);
 std::string AccountStateToString(const AccountState& account);
@@ -132,6 +151,15 @@ class SessionStore {
   [[nodiscard]] absl::Status PutValue(std::string_view key, std::string_view value);
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> GetValue(std::string_view key);
   [[nodiscard]] absl::Status DeleteValue(std::string_view key);
+
+  // --- The peer cache (see mtproto/engine/peers.h). PutPeers upserts all of `peers` in one
+  // transaction; a username now given to one peer is taken from any other that had it (usernames
+  // move), and an access_hash of 0 keeps the hash already stored.
+  [[nodiscard]] absl::Status PutPeers(std::span<const PeerRecord> peers);
+  [[nodiscard]] absl::StatusOr<std::optional<PeerRecord>> GetPeer(PeerKind kind, int64_t id);
+  // Case-insensitive.
+  [[nodiscard]] absl::StatusOr<std::optional<PeerRecord>> FindPeerByUsername(
+      std::string_view username);
 
  private:
   class Statement;

@@ -1,6 +1,6 @@
 // engine::Engine against the in-process emulator over loopback: typed results and errors, bot
 // and user (2FA) sign-in, restarts that reuse key and login, flood waits, DC migration,
-// deadlines, cancellation and pipelining.
+// deadlines, cancellation and pipelining (1,000 calls in flight).
 #include "mtproto/engine/engine.h"
 
 #include <unistd.h>
@@ -307,7 +307,7 @@ TEST_F(EngineTest, CallsSurviveDroppedConnections) {
 TEST_F(EngineTest, PipelinesManyCalls) {
   StartEngine();
   SignInBot();
-  constexpr int kCalls = 200;
+  constexpr int kCalls = 1000;
   std::mutex mu;
   std::condition_variable cv;
   int finished = 0, ok = 0;
