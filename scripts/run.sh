@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs Invitegate's main job.
-# Until the gRPC server lands, that is the Telegram emulator: a real MTProto server on
-# loopback (DC 1 on port 44401, DC 2 on 44402) with the sample world's accounts. When it is
-# listening it writes .invitegate/emulator-ready.json (addresses, its RSA public key, the test
-# accounts) for clients. Extra arguments go to the emulator (see --help); Ctrl-C stops it.
+# Installs what is missing, builds, and runs Invitegate's main job: invitegate-server, the gRPC
+# service. With no Telegram credentials configured it embeds the Telegram emulator on loopback
+# with its sample world (a group, a supergroup and a channel with admins, bots, users) and signs
+# the sample accounts in (bot, alice, bob, dave), so every RPC works on a fresh machine. It listens
+# on 127.0.0.1:7443 (override with --listen=HOST:PORT) and writes .invitegate/server-ready.json
+# once serving. Extra arguments go to the server (see --help); Ctrl-C stops it gracefully.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja
-cmake --build build --parallel "$(nproc)" --target invitegate-emulator
+cmake --build build --parallel "$(nproc)" --target invitegate-server
 mkdir -p .invitegate
-exec build/mtproto/emulator/invitegate-emulator --state-dir .invitegate/emulator \
-  --port-base 44400 --ready-file .invitegate/emulator-ready.json --verbose "$@"
+exec build/service/invitegate-server --data-dir=.invitegate/server \
+  --ready-file=.invitegate/server-ready.json "$@"

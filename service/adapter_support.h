@@ -1,0 +1,71 @@
+// What every adapter shares: the context the services run in, the start of a unary call (find
+// the account, turn the gRPC deadline into the engine's), and the conversions between the
+// engine's plain result types and invitegate.v1 messages. Internal to service/.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "google/protobuf/timestamp.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/impl/codegen/service_type.h"
+#include "invitegate/v1/resources.pb.h"
+#include "mtproto/engine/invites.h"
+#include "service/accounts.h"
+#include "service/status_mapping.h"
+#include "service/validation.h"
+
+namespace invitegate::service {
+
+// Shared by the services of one server.
+struct ServiceContext {
+  AccountRegistry* accounts = nullptr;
+  BlockingPool* pool = nullptr;
+  // Used when the caller set no deadline: no Telegram call waits forever.
+  std::chrono::seconds default_timeout{60};
+};
+
+// The engine deadline for a call: the caller's gRPC deadline, or default_timeout from now.
+[[nodiscard]] mtproto::engine::Deadline EngineDeadline(const grpc::CallbackServerContext& ctx,
+                                                       std::chrono::seconds default_timeout);
+
+// One unary call against one account, once the account was found.
+struct AccountCall {
+  std::shared_ptr<AccountBackend> account;
+  mtproto::engine::InviteApi* api = nullptr;
+  mtproto::engine::Deadline deadline;
+  AccountKind kind = AccountKind::kUnknown;
+};
+
+// Looks the account up and checks it can make Telegram calls (signed in, invite API present);
+// on failure returns the status to finish the call with.
+[[nodiscard]] grpc::Status BeginAccountCall(const ServiceContext& context,
+                                            const grpc::CallbackServerContext& ctx,
+                                            const std::string& account_id, AccountCall* call);
+
+// Finishes `reactor` with the engine status mapped for `kind`.
+inline void FinishWith(grpc::ServerUnaryReactor* reactor, const absl::Status& status,
+                       AccountKind kind) {
+  reactor->Finish(ToGrpcStatus(status, kind));
+}
+
+// Conversions.
+void SetTimestamp(int64_t unix_seconds, google::protobuf::Timestamp* out);
+void ToProto(const mtproto::engine::UserInfo& in, v1::User* out);
+void ToProto(const mtproto::engine::InviteLink& in, const std::string& account,
+             const std::string& chat, v1::InviteLink* out);
+void ToProto(const mtproto::engine::ChatInfo& in, const std::string& account, v1::Chat* out);
+void ToProto(const mtproto::engine::Importer& in, v1::InviteImporter* out);
+void ToProto(const mtproto::engine::Importer& in, const std::string& account,
+             const std::string& chat, v1::JoinRequest* out);
+
+// The services, as the server registers them.
+std::unique_ptr<grpc::Service> MakeAccountService(ServiceContext* context);
+std::unique_ptr<grpc::Service> MakeInviteLinkService(ServiceContext* context);
+std::unique_ptr<grpc::Service> MakeJoinRequestService(ServiceContext* context);
+std::unique_ptr<grpc::Service> MakeChatService(ServiceContext* context);
+std::unique_ptr<grpc::Service> MakeUsernameService(ServiceContext* context);
+
+}  // namespace invitegate::service
