@@ -21,6 +21,8 @@ EngineAccount::EngineAccount(std::string id, std::unique_ptr<mtproto::engine::En
       engine_(std::move(engine)),
       invites_(std::make_unique<mtproto::engine::InviteApi>(*engine_)) {}
 
+EngineAccount::~EngineAccount() { engine_.reset(); }
+
 absl::StatusOr<mtproto::engine::UserInfo> EngineAccount::Self(
     mtproto::engine::Deadline deadline) {
   api::users_getUsers call;

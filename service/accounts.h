@@ -61,6 +61,8 @@ class EngineAccount final : public AccountBackend {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<EngineAccount>> Create(
       std::string id, mtproto::engine::EngineOptions options);
+  // Stops the engine first: its aborted calls' callbacks may still use the invite API.
+  ~EngineAccount() override;
   const std::string& id() const override { return id_; }
   absl::StatusOr<mtproto::store::AccountState> State() override { return engine_->Account(); }
   absl::StatusOr<mtproto::engine::UserInfo> Self(mtproto::engine::Deadline deadline) override;

@@ -1,15 +1,9 @@
 #include "mtproto/emulator/chat_state.h"
 
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "mtproto/crypto/random.h"
-#include "mtproto/store/sqlite_statement.h"
+#include "mtproto/emulator/store.h"
+#include "mtproto/store/sqlite_database.h"
 
 namespace mtproto::emulator {
 namespace {
@@ -19,8 +13,6 @@ constexpr char kDatabaseFile[] = "chats.sqlite";
 // One row per entity; participants, importers and requests are keyed by (chat, user) so a write
 // replaces the previous state of that pair.
 constexpr char kSchema[] = R"sql(
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
 CREATE TABLE IF NOT EXISTS chats (
   id INTEGER PRIMARY KEY, access_hash INTEGER NOT NULL, kind INTEGER NOT NULL, title TEXT NOT NULL,
   username TEXT NOT NULL, creator INTEGER NOT NULL, date INTEGER NOT NULL,
@@ -43,17 +35,7 @@ CREATE TABLE IF NOT EXISTS importers (
   PRIMARY KEY (chat_id, user_id, requested));
 )sql";
 
-class Statement : public store::SqliteStatement {
- public:
-  Statement(sqlite3* db, const char* sql) : SqliteStatement(db, sql), db_(db) {}
-  absl::Status status() const {
-    if (ok()) return absl::OkStatus();
-    return absl::InternalError(absl::StrCat("chat state: ", sqlite3_errmsg(db_)));
-  }
-
- private:
-  sqlite3* db_;
-};
+using Statement = store::SqliteDatabase::Statement;
 
 // Optional integers are stored as -1 for "absent": every stored value is >= 0.
 int64_t Opt(const std::optional<int64_t>& v) { return v ? *v : -1; }
@@ -73,44 +55,24 @@ absl::StatusOr<std::unique_ptr<ChatState>> ChatState::Open(const std::filesystem
                                                            const World& world,
                                                            crypto::RandomSource& random,
                                                            int64_t now) {
-  const std::filesystem::path db_path = state_dir / kDatabaseFile;
-  // Created here first so it is 0600 from the start (SQLite copies the mode to -wal and -shm).
-  const int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::InternalError(absl::StrCat("open ", db_path.string(), ": ", std::strerror(errno)));
-  }
-  ::close(fd);
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    absl::Status status = absl::InternalError(absl::StrCat(
-        "chat state: cannot open ", db_path.string(), ": ", db ? sqlite3_errmsg(db) : "no memory"));
-    sqlite3_close(db);
-    return status;
-  }
-  sqlite3_busy_timeout(db, 2000);
-  std::unique_ptr<ChatState> state(new ChatState(db, random));
-  if (absl::Status s = state->Exec(kSchema); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> db =
+      OpenStateDatabase(state_dir / kDatabaseFile, "chat state");
+  if (!db.ok()) return db.status();
+  std::unique_ptr<ChatState> state(new ChatState(*std::move(db), random));
+  if (absl::Status s = state->db_->Exec(kSchema); !s.ok()) return s;
   if (absl::Status s = state->Load(); !s.ok()) return s;
   if (absl::Status s = state->Seed(world, now); !s.ok()) return s;
   return state;
 }
 
-ChatState::~ChatState() { sqlite3_close(db_); }
+ChatState::ChatState(std::unique_ptr<store::SqliteDatabase> db, crypto::RandomSource& random)
+    : db_(std::move(db)), random_(random) {}
 
-absl::Status ChatState::Exec(const char* sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    absl::Status status = absl::InternalError(absl::StrCat("chat state: ", error ? error : "?"));
-    sqlite3_free(error);
-    return status;
-  }
-  return absl::OkStatus();
-}
+ChatState::~ChatState() = default;
 
 absl::Status ChatState::Load() {
   {
-    Statement st(db_,
+    Statement st(*db_,
                  "SELECT id, access_hash, kind, title, username, creator, date, join_request, "
                  "join_to_send, top_message, version, primary_hash FROM chats");
     while (st.Step()) {
@@ -129,10 +91,10 @@ absl::Status ChatState::Load() {
       c.primary_hash = st.Blob(11);
       chats_[c.id] = std::move(c);
     }
-    if (!st.status().ok()) return st.status();
+    if (absl::Status s = st.Check(); !s.ok()) return s;
   }
   {
-    Statement st(db_,
+    Statement st(*db_,
                  "SELECT chat_id, user_id, role, rights, inviter_id, date, via_request "
                  "FROM participants");
     while (st.Step()) {
@@ -147,10 +109,10 @@ absl::Status ChatState::Load() {
       auto it = chats_.find(chat_id);
       if (it != chats_.end()) it->second.participants[p.user_id] = p;
     }
-    if (!st.status().ok()) return st.status();
+    if (absl::Status s = st.Check(); !s.ok()) return s;
   }
   {
-    Statement st(db_,
+    Statement st(*db_,
                  "SELECT hash, chat_id, admin_id, date, start_date, expire_date, usage_limit, "
                  "usage, requested, request_needed, revoked, permanent, title, sub_period, "
                  "sub_amount FROM links ORDER BY seq");
@@ -172,10 +134,10 @@ absl::Status ChatState::Load() {
       if (st.Int(13) >= 0) l.pricing = SubscriptionPricing{static_cast<int32_t>(st.Int(13)), st.Int(14)};
       links_[l.hash] = std::move(l);
     }
-    if (!st.status().ok()) return st.status();
+    if (absl::Status s = st.Check(); !s.ok()) return s;
   }
   {
-    Statement st(db_,
+    Statement st(*db_,
                  "SELECT chat_id, user_id, requested, date, link_hash, about, approved_by, "
                  "via_request FROM importers");
     while (st.Step()) {
@@ -190,7 +152,7 @@ absl::Status ChatState::Load() {
       i.via_request = st.Int(7) != 0;
       (requested ? requests_ : importers_)[{i.chat_id, i.user_id}] = std::move(i);
     }
-    if (!st.status().ok()) return st.status();
+    if (absl::Status s = st.Check(); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -298,7 +260,7 @@ std::string ChatState::NewHash() {
 }
 
 absl::Status ChatState::PutChat(const ChatRecord& c) {
-  Statement st(db_,
+  Statement st(*db_,
                "INSERT OR REPLACE INTO chats (id, access_hash, kind, title, username, creator, date, "
                "join_request, join_to_send, top_message, version, primary_hash) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -306,7 +268,7 @@ absl::Status ChatState::PutChat(const ChatRecord& c) {
   st.BindText(c.username).Bind(c.creator).Bind(c.date).Bind(c.join_request ? 1 : 0);
   st.Bind(c.join_to_send ? 1 : 0).Bind(c.top_message).Bind(c.version).BindText(c.primary_hash);
   st.Step();
-  if (!st.status().ok()) return st.status();
+  if (absl::Status s = st.Check(); !s.ok()) return s;
   ChatRecord& mine = chats_[c.id];
   std::map<int64_t, Participant> participants = std::move(mine.participants);
   mine = c;
@@ -317,20 +279,20 @@ absl::Status ChatState::PutChat(const ChatRecord& c) {
 absl::Status ChatState::PutParticipant(int64_t chat_id, const Participant& p) {
   auto chat = chats_.find(chat_id);
   if (chat == chats_.end()) return absl::NotFoundError(absl::StrCat("no chat ", chat_id));
-  Statement st(db_,
+  Statement st(*db_,
                "INSERT OR REPLACE INTO participants (chat_id, user_id, role, rights, inviter_id, "
                "date, via_request) VALUES (?, ?, ?, ?, ?, ?, ?)");
   st.Bind(chat_id).Bind(p.user_id).Bind(static_cast<int64_t>(p.role)).Bind(p.rights);
   st.Bind(p.inviter_id).Bind(p.date).Bind(p.via_request ? 1 : 0);
   st.Step();
-  if (!st.status().ok()) return st.status();
+  if (absl::Status s = st.Check(); !s.ok()) return s;
   chat->second.participants[p.user_id] = p;
   return absl::OkStatus();
 }
 
 absl::Status ChatState::PutLink(const InviteLink& l) {
   // seq keeps the creation order across restarts: an existing row keeps its own.
-  Statement st(db_,
+  Statement st(*db_,
                "INSERT INTO links (hash, seq, chat_id, admin_id, date, start_date, expire_date, "
                "usage_limit, usage, requested, request_needed, revoked, permanent, title, "
                "sub_period, sub_amount) VALUES (?, (SELECT IFNULL(MAX(seq), 0) + 1 FROM links), "
@@ -348,16 +310,16 @@ absl::Status ChatState::PutLink(const InviteLink& l) {
   st.Bind(l.permanent ? 1 : 0).BindText(l.title);
   st.Bind(l.pricing ? l.pricing->period : -1).Bind(l.pricing ? l.pricing->amount : -1);
   st.Step();
-  if (!st.status().ok()) return st.status();
+  if (absl::Status s = st.Check(); !s.ok()) return s;
   links_[l.hash] = l;
   return absl::OkStatus();
 }
 
 absl::Status ChatState::DeleteLink(std::string_view hash) {
-  Statement st(db_, "DELETE FROM links WHERE hash = ?");
+  Statement st(*db_, "DELETE FROM links WHERE hash = ?");
   st.BindText(hash);
   st.Step();
-  if (!st.status().ok()) return st.status();
+  if (absl::Status s = st.Check(); !s.ok()) return s;
   auto it = links_.find(hash);
   if (it != links_.end()) links_.erase(it);
   return absl::OkStatus();
@@ -365,35 +327,35 @@ absl::Status ChatState::DeleteLink(std::string_view hash) {
 
 namespace {
 
-absl::Status WriteImporter(sqlite3* db, const Importer& i, bool requested) {
+absl::Status WriteImporter(store::SqliteDatabase& db, const Importer& i, bool requested) {
   Statement st(db,
                "INSERT OR REPLACE INTO importers (chat_id, user_id, requested, date, link_hash, "
                "about, approved_by, via_request) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   st.Bind(i.chat_id).Bind(i.user_id).Bind(requested ? 1 : 0).Bind(i.date).BindText(i.link_hash);
   st.BindText(i.about).Bind(i.approved_by).Bind(i.via_request ? 1 : 0);
   st.Step();
-  return st.status();
+  return st.Check();
 }
 
 }  // namespace
 
 absl::Status ChatState::PutImporter(const Importer& importer) {
-  if (absl::Status s = WriteImporter(db_, importer, false); !s.ok()) return s;
+  if (absl::Status s = WriteImporter(*db_, importer, false); !s.ok()) return s;
   importers_[{importer.chat_id, importer.user_id}] = importer;
   return absl::OkStatus();
 }
 
 absl::Status ChatState::PutRequest(const Importer& request) {
-  if (absl::Status s = WriteImporter(db_, request, true); !s.ok()) return s;
+  if (absl::Status s = WriteImporter(*db_, request, true); !s.ok()) return s;
   requests_[{request.chat_id, request.user_id}] = request;
   return absl::OkStatus();
 }
 
 absl::Status ChatState::DeleteRequest(int64_t chat_id, int64_t user_id) {
-  Statement st(db_, "DELETE FROM importers WHERE chat_id = ? AND user_id = ? AND requested = 1");
+  Statement st(*db_, "DELETE FROM importers WHERE chat_id = ? AND user_id = ? AND requested = 1");
   st.Bind(chat_id).Bind(user_id);
   st.Step();
-  if (!st.status().ok()) return st.status();
+  if (absl::Status s = st.Check(); !s.ok()) return s;
   requests_.erase({chat_id, user_id});
   return absl::OkStatus();
 }
@@ -408,17 +370,17 @@ absl::StatusOr<int32_t> ChatState::NextMessageId(int64_t chat_id) {
 }
 
 ChatState::Batch::Batch(ChatState& state) : state_(&state) {
-  open_ = state_->Exec("BEGIN").ok();
+  open_ = state_->db_->Exec("BEGIN").ok();
 }
 
 ChatState::Batch::~Batch() {
-  if (open_) (void)state_->Exec("COMMIT");
+  if (open_) (void)state_->db_->Exec("COMMIT");
 }
 
 absl::Status ChatState::Batch::Commit() {
   if (!open_) return absl::OkStatus();
   open_ = false;
-  return state_->Exec("COMMIT");
+  return state_->db_->Exec("COMMIT");
 }
 
 }  // namespace mtproto::emulator

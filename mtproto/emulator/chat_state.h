@@ -22,10 +22,11 @@
 #include "absl/status/statusor.h"
 #include "mtproto/emulator/world.h"
 
-struct sqlite3;
-
 namespace mtproto::crypto {
 class RandomSource;
+}
+namespace mtproto::store {
+class SqliteDatabase;
 }
 
 namespace mtproto::emulator {
@@ -170,12 +171,11 @@ class ChatState {
   };
 
  private:
-  ChatState(sqlite3* db, crypto::RandomSource& random) : db_(db), random_(random) {}
-  [[nodiscard]] absl::Status Exec(const char* sql);
+  ChatState(std::unique_ptr<store::SqliteDatabase> db, crypto::RandomSource& random);
   [[nodiscard]] absl::Status Load();
   [[nodiscard]] absl::Status Seed(const World& world, int64_t now);
 
-  sqlite3* db_;
+  std::unique_ptr<store::SqliteDatabase> db_;
   crypto::RandomSource& random_;
   std::map<int64_t, ChatRecord> chats_;
   std::map<std::string, InviteLink, std::less<>> links_;

@@ -79,6 +79,8 @@ Dispatcher::Dispatcher(EmulatorEnv& env) : env_(env) {
   RegisterInvitesHandlers(table_);
   RegisterChannelsHandlers(table_);
   RegisterContactsHandlers(table_);
+  RegisterMessagesHandlers(table_);
+  RegisterMembershipHandlers(table_);
 }
 
 std::string Dispatcher::MethodName(uint32_t constructor_id) {

@@ -59,6 +59,9 @@ void RegisterUpdatesHandlers(HandlerTable& table);
 void RegisterInvitesHandlers(HandlerTable& table);
 void RegisterChannelsHandlers(HandlerTable& table);
 void RegisterContactsHandlers(HandlerTable& table);
+// messages.getDialogs (handlers_messages.cc); leaving chats (handlers_membership.cc).
+void RegisterMessagesHandlers(HandlerTable& table);
+void RegisterMembershipHandlers(HandlerTable& table);
 
 // Shared by handlers: the API `user` for an account, as seen by `viewer_id` (sets `self` and
 // shows the phone to its owner only).

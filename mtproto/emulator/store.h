@@ -18,7 +18,9 @@
 #include "mtproto/crypto/rsa.h"
 #include "mtproto/emulator/world.h"
 
-struct sqlite3;
+namespace mtproto::store {
+class SqliteDatabase;
+}  // namespace mtproto::store
 
 namespace mtproto::emulator {
 
@@ -94,12 +96,10 @@ class Store {
   [[nodiscard]] absl::Status SetUpdateCounters(int64_t user_id, const UpdateCounters& counters);
 
  private:
-  Store(std::filesystem::path state_dir, sqlite3* db) : state_dir_(std::move(state_dir)), db_(db) {}
-  class Statement;
-  [[nodiscard]] absl::Status Exec(const char* sql);
+  Store(std::filesystem::path state_dir, std::unique_ptr<store::SqliteDatabase> db);
 
   std::filesystem::path state_dir_;
-  sqlite3* db_;
+  std::unique_ptr<store::SqliteDatabase> db_;
 };
 
 // The server's RSA key: read from <state_dir>/server_key.pem, or generated (fingerprint
@@ -109,6 +109,11 @@ class Store {
 
 // Creates `path` (and parents) with mode 0700 if missing.
 [[nodiscard]] absl::Status EnsurePrivateDirectory(const std::filesystem::path& path);
+
+// Opens (creating it 0600 if missing) one of the emulator's SQLite files under the state
+// directory, in WAL mode with synchronous=NORMAL; `label` names it in errors ("chat state").
+[[nodiscard]] absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> OpenStateDatabase(
+    const std::filesystem::path& path, std::string label);
 
 // Writes `contents` to `path` atomically (temp file + rename), with the given mode.
 [[nodiscard]] absl::Status WriteFileAtomically(const std::filesystem::path& path,

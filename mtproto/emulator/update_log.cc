@@ -1,22 +1,20 @@
 #include "mtproto/emulator/update_log.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "mtproto/emulator/store.h"
-#include "mtproto/store/sqlite_statement.h"
+#include "mtproto/store/sqlite_database.h"
 #include "mtproto/tl/codecs.h"
 #include "mtproto/tl/serialize.h"
 
 namespace mtproto::emulator {
 namespace {
+
+using Statement = store::SqliteDatabase::Statement;
 
 namespace api = tl::api;
 
@@ -27,8 +25,6 @@ constexpr char kDatabaseFile[] = "updates.sqlite";
 enum Box : int { kPtsBox = 0, kQtsBox = 1, kSeqBox = 2, kChannelBox = 3 };
 
 constexpr char kSchema[] = R"sql(
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
 CREATE TABLE IF NOT EXISTS accounts (
   user_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL, qts INTEGER NOT NULL, seq INTEGER NOT NULL,
   date INTEGER NOT NULL, pts_floor INTEGER NOT NULL, qts_floor INTEGER NOT NULL,
@@ -202,55 +198,24 @@ struct UpdateLog::Entry {
   std::string entities;
 };
 
-class UpdateLog::Statement : public store::SqliteStatement {
- public:
-  Statement(sqlite3* db, const char* sql) : SqliteStatement(db, sql), db_(db) {}
-  absl::Status status() const {
-    if (ok()) return absl::OkStatus();
-    return absl::InternalError(absl::StrCat("update log: ", sqlite3_errmsg(db_)));
-  }
-
- private:
-  sqlite3* db_;
-};
-
 absl::StatusOr<std::unique_ptr<UpdateLog>> UpdateLog::Open(const std::filesystem::path& state_dir,
                                                            Clock clock,
                                                            UpdateLogOptions options) {
   if (absl::Status s = EnsurePrivateDirectory(state_dir); !s.ok()) return s;
-  const std::filesystem::path path = state_dir / kDatabaseFile;
-  // Created 0600 by us: SQLite gives its -wal and -shm files the database file's mode.
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::InternalError(absl::StrCat("open ", path.string(), ": ", std::strerror(errno)));
-  }
-  ::close(fd);
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    absl::Status status = absl::InternalError(absl::StrCat(
-        "update log: cannot open ", path.string(), ": ", db ? sqlite3_errmsg(db) : "no memory"));
-    sqlite3_close(db);
-    return status;
-  }
-  sqlite3_busy_timeout(db, 2000);
+  absl::StatusOr<std::unique_ptr<store::SqliteDatabase>> db =
+      OpenStateDatabase(state_dir / kDatabaseFile, "update log");
+  if (!db.ok()) return db.status();
   if (!clock) clock = [] { return absl::Now(); };
-  std::unique_ptr<UpdateLog> log(new UpdateLog(db, std::move(clock), options));
-  if (absl::Status s = log->Exec(kSchema); !s.ok()) return s;
+  std::unique_ptr<UpdateLog> log(new UpdateLog(*std::move(db), std::move(clock), options));
+  if (absl::Status s = log->db_->Exec(kSchema); !s.ok()) return s;
   return log;
 }
 
-UpdateLog::~UpdateLog() { sqlite3_close(db_); }
+UpdateLog::UpdateLog(std::unique_ptr<store::SqliteDatabase> db, Clock clock,
+                     UpdateLogOptions options)
+    : db_(std::move(db)), clock_(std::move(clock)), options_(options) {}
 
-absl::Status UpdateLog::Exec(const char* sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    absl::Status status = absl::InternalError(absl::StrCat("update log: ", error ? error : "?"));
-    sqlite3_free(error);
-    return status;
-  }
-  return absl::OkStatus();
-}
+UpdateLog::~UpdateLog() = default;
 
 bool UpdateLog::SetPts(api::Update& update, int32_t pts, int32_t pts_count) {
   return SetPtsOf(update, pts, pts_count, PtsUpdates{});
@@ -261,7 +226,7 @@ bool UpdateLog::SetQts(api::Update& update, int32_t qts) {
 }
 
 absl::StatusOr<UpdateLog::Counters> UpdateLog::LoadAccount(int64_t user_id) {
-  Statement st(db_,
+  Statement st(*db_,
                "SELECT pts, qts, seq, date, pts_floor, qts_floor, seq_date, issued FROM accounts "
                "WHERE user_id = ?");
   st.Bind(user_id);
@@ -272,93 +237,93 @@ absl::StatusOr<UpdateLog::Counters> UpdateLog::LoadAccount(int64_t user_id) {
                  static_cast<int32_t>(st.Int(4)), static_cast<int32_t>(st.Int(5)),
                  static_cast<int32_t>(st.Int(6)), static_cast<int32_t>(st.Int(7))};
   }
-  if (!st.status().ok()) return st.status();
+  if (absl::Status s = st.Check(); !s.ok()) return s;
   return c;
 }
 
 absl::Status UpdateLog::SaveAccount(int64_t user_id, const Counters& c) {
-  Statement st(db_,
+  Statement st(*db_,
                "INSERT OR REPLACE INTO accounts (user_id, pts, qts, seq, date, pts_floor, "
                "qts_floor, seq_date, issued) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   st.Bind(user_id).Bind(c.pts).Bind(c.qts).Bind(c.seq).Bind(c.date).Bind(c.pts_floor);
   st.Bind(c.qts_floor).Bind(c.seq_date).Bind(c.issued);
   st.Step();
-  return st.status();
+  return st.Check();
 }
 
 absl::StatusOr<UpdateLog::Counters> UpdateLog::LoadChannel(int64_t channel_id) {
-  Statement st(db_, "SELECT pts, pts_floor FROM channels WHERE channel_id = ?");
+  Statement st(*db_, "SELECT pts, pts_floor FROM channels WHERE channel_id = ?");
   st.Bind(channel_id);
   Counters c;
   if (st.Step()) {
     c.pts = static_cast<int32_t>(st.Int(0));
     c.pts_floor = static_cast<int32_t>(st.Int(1));
   }
-  if (!st.status().ok()) return st.status();
+  if (absl::Status s = st.Check(); !s.ok()) return s;
   return c;
 }
 
 absl::Status UpdateLog::SaveChannel(int64_t channel_id, const Counters& c) {
-  Statement st(db_, "INSERT OR REPLACE INTO channels (channel_id, pts, pts_floor) VALUES (?, ?, ?)");
+  Statement st(*db_, "INSERT OR REPLACE INTO channels (channel_id, pts, pts_floor) VALUES (?, ?, ?)");
   st.Bind(channel_id).Bind(c.pts).Bind(c.pts_floor);
   st.Step();
-  return st.status();
+  return st.Check();
 }
 
 absl::StatusOr<int64_t> UpdateLog::Append(int64_t owner, int box, int32_t counter, int32_t count,
                                           int32_t date, const std::string& updates,
                                           const std::string& entities) {
-  Statement st(db_,
+  Statement st(*db_,
                "INSERT INTO entries (owner, box, counter, count, date, updates, entities) "
                "VALUES (?, ?, ?, ?, ?, ?, ?)");
   st.Bind(owner).Bind(box).Bind(counter).Bind(count).Bind(date).BindBlob(updates);
   st.BindBlob(entities);
   st.Step();
-  if (!st.status().ok()) return st.status();
-  return sqlite3_last_insert_rowid(db_);
+  if (absl::Status s = st.Check(); !s.ok()) return s;
+  return sqlite3_last_insert_rowid(db_->handle());
 }
 
 absl::StatusOr<int32_t> UpdateLog::Trim(int64_t owner, int box) {
   // The newest id beyond the count bound (0 when within it), and the age bound.
   int64_t last_dropped_id = 0;
   {
-    Statement st(db_,
+    Statement st(*db_,
                  "SELECT id FROM entries WHERE owner = ? AND box = ? ORDER BY id DESC "
                  "LIMIT 1 OFFSET ?");
     st.Bind(owner).Bind(box).Bind(options_.max_entries_per_box);
     if (st.Step()) last_dropped_id = st.Int(0);
-    if (!st.status().ok()) return st.status();
+    if (absl::Status s = st.Check(); !s.ok()) return s;
   }
   const int64_t oldest_date = Now() - absl::ToInt64Seconds(options_.max_age);
   int32_t floor = 0;
   {
-    Statement st(db_,
+    Statement st(*db_,
                  "SELECT MAX(counter) FROM entries WHERE owner = ? AND box = ? AND "
                  "(id <= ? OR date < ?)");
     st.Bind(owner).Bind(box).Bind(last_dropped_id).Bind(oldest_date);
     if (st.Step() && !st.IsNull(0)) floor = static_cast<int32_t>(st.Int(0));
-    if (!st.status().ok()) return st.status();
+    if (absl::Status s = st.Check(); !s.ok()) return s;
   }
   if (floor == 0) return 0;
   if (box == kChannelBox) {
-    Statement st(db_,
+    Statement st(*db_,
                  "DELETE FROM channel_entities WHERE entry_id IN (SELECT id FROM entries WHERE "
                  "owner = ? AND box = ? AND (id <= ? OR date < ?))");
     st.Bind(owner).Bind(box).Bind(last_dropped_id).Bind(oldest_date);
     st.Step();
-    if (!st.status().ok()) return st.status();
+    if (absl::Status s = st.Check(); !s.ok()) return s;
   }
-  Statement st(db_, "DELETE FROM entries WHERE owner = ? AND box = ? AND (id <= ? OR date < ?)");
+  Statement st(*db_, "DELETE FROM entries WHERE owner = ? AND box = ? AND (id <= ? OR date < ?)");
   st.Bind(owner).Bind(box).Bind(last_dropped_id).Bind(oldest_date);
   st.Step();
-  if (!st.status().ok()) return st.status();
+  if (absl::Status s = st.Check(); !s.ok()) return s;
   return floor;
 }
 
 absl::StatusOr<std::vector<UpdateLog::Entry>> UpdateLog::Load(int64_t owner, int box,
                                                               int32_t after, int limit,
                                                               bool by_date) {
-  Statement st(db_, by_date ? "SELECT id, counter, date, updates, entities FROM entries WHERE "
+  Statement st(*db_, by_date ? "SELECT id, counter, date, updates, entities FROM entries WHERE "
                               "owner = ? AND box = ? AND date >= ? ORDER BY id LIMIT ?"
                             : "SELECT id, counter, date, updates, entities FROM entries WHERE "
                               "owner = ? AND box = ? AND counter > ? ORDER BY id LIMIT ?");
@@ -368,16 +333,15 @@ absl::StatusOr<std::vector<UpdateLog::Entry>> UpdateLog::Load(int64_t owner, int
     entries.push_back(Entry{st.Int(0), static_cast<int32_t>(st.Int(1)),
                             static_cast<int32_t>(st.Int(2)), st.Blob(3), st.Blob(4)});
   }
-  if (!st.status().ok()) return st.status();
+  if (absl::Status s = st.Check(); !s.ok()) return s;
   return entries;
 }
 
 absl::Status UpdateLog::InTransaction(const std::function<absl::Status()>& body) {
-  if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  absl::Status status = body();
-  if (status.ok()) status = Exec("COMMIT");
-  if (!status.ok()) (void)Exec("ROLLBACK");
-  return status;
+  store::SqliteTransaction tx(*db_);
+  if (!tx.status().ok()) return tx.status();
+  if (absl::Status s = body(); !s.ok()) return s;
+  return tx.Commit();
 }
 
 void UpdateLog::Push(int64_t user_id, std::vector<tl::ObjectPtr<api::Update>> updates,
@@ -519,12 +483,12 @@ absl::Status UpdateLog::PublishChannel(
     for (const auto& [recipient, entities] : views) {
       const std::string entity_bytes = EncodeEntities(entities, &encoded);
       if (!encoded.ok()) return encoded;
-      Statement st(db_,
+      Statement st(*db_,
                    "INSERT OR REPLACE INTO channel_entities (entry_id, user_id, entities) "
                    "VALUES (?, ?, ?)");
       st.Bind(*id).Bind(recipient).BindBlob(entity_bytes);
       st.Step();
-      if (!st.status().ok()) return st.status();
+      if (absl::Status s = st.Check(); !s.ok()) return s;
     }
     absl::StatusOr<int32_t> floor = Trim(channel_id, kChannelBox);
     if (!floor.ok()) return floor.status();
@@ -678,7 +642,7 @@ absl::StatusOr<tl::ObjectPtr<api::updates_ChannelDifference>> UpdateLog::Channel
   // The recipient's view of the entities of the channel's entries after `after` (all of them
   // when `after` is 0; the newest when only the view matters).
   auto views_after = [&](int32_t after, EntityMerger& merger) -> absl::Status {
-    Statement st(db_,
+    Statement st(*db_,
                  "SELECT c.entities FROM channel_entities c JOIN entries e ON e.id = c.entry_id "
                  "WHERE e.owner = ? AND e.box = ? AND e.counter > ? AND c.user_id = ? "
                  "ORDER BY e.id");
@@ -688,7 +652,7 @@ absl::StatusOr<tl::ObjectPtr<api::updates_ChannelDifference>> UpdateLog::Channel
       if (!view.ok()) return view.status();
       merger.Add(*std::move(view));
     }
-    return st.status();
+    return st.Check();
   };
 
   // "pts + limit < remote pts": too many to catch up with; also when the log no longer reaches

@@ -29,7 +29,9 @@
 #include "mtproto/emulator/rpc.h"
 #include "mtproto/emulator/update_hub.h"
 
-struct sqlite3;
+namespace mtproto::store {
+class SqliteDatabase;
+}  // namespace mtproto::store
 
 namespace mtproto::emulator {
 
@@ -83,13 +85,10 @@ class UpdateLog final : public UpdateHub {
  private:
   struct Counters;
   struct Entry;
-  class Statement;
 
-  UpdateLog(sqlite3* db, Clock clock, UpdateLogOptions options)
-      : db_(db), clock_(std::move(clock)), options_(options) {}
+  UpdateLog(std::unique_ptr<store::SqliteDatabase> db, Clock clock, UpdateLogOptions options);
 
   int32_t Now() const { return static_cast<int32_t>(absl::ToUnixSeconds(clock_())); }
-  [[nodiscard]] absl::Status Exec(const char* sql);
   [[nodiscard]] absl::StatusOr<Counters> LoadAccount(int64_t user_id);
   // The date for a state handed out now (see the file comment); records it.
   [[nodiscard]] absl::StatusOr<int32_t> IssueDate(int64_t user_id, Counters& counters);
@@ -110,7 +109,7 @@ class UpdateLog final : public UpdateHub {
   void Push(int64_t user_id, std::vector<tl::ObjectPtr<tl::api::Update>> updates,
             UpdateEntities entities, int32_t date, int32_t seq);
 
-  sqlite3* db_;
+  std::unique_ptr<store::SqliteDatabase> db_;
   Clock clock_;
   UpdateLogOptions options_;
   Deliver deliver_;

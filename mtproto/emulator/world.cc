@@ -17,9 +17,11 @@ using Json = nlohmann::json;
 
 // The default world. Its phone numbers follow Telegram's test-number scheme, so the login code of
 // 99966XYYYY is X five times (22222 for Alice and Bob, 33333 for Carol, 44444 for the joiners
-// Dave..Ivan). Bob has two-step verification with the password "emulator-2fa-pass". Chats: a
-// basic group, a public supergroup (@invitegate_group) and a private broadcast channel, each
-// created by Alice, with Bob and the first bot as admins that may invite, and Carol a member.
+// Dave..Ivan and "Joiner 07".."Joiner 30", ids 1000004-1000033, phones 9996641001-030: enough
+// distinct users for the no-lost-updates test's stream of join requests). Bob has two-step
+// verification with the password "emulator-2fa-pass". Chats: a basic group, a public supergroup
+// (@invitegate_group) and a private broadcast channel, each created by Alice, with Bob and the
+// first bot as admins that may invite, and Carol a member.
 constexpr std::string_view kSampleWorldJson = R"json({
   "users": [
     {"id": 1000001, "first_name": "Alice", "last_name": "Admin", "username": "alice_admin",
@@ -35,7 +37,31 @@ constexpr std::string_view kSampleWorldJson = R"json({
      "phone": "9996641003"},
     {"id": 1000007, "first_name": "Grace", "last_name": "Joiner", "phone": "9996641004"},
     {"id": 1000008, "first_name": "Heidi", "last_name": "Joiner", "phone": "9996641005"},
-    {"id": 1000009, "first_name": "Ivan", "last_name": "Joiner", "phone": "9996641006"}
+    {"id": 1000009, "first_name": "Ivan", "last_name": "Joiner", "phone": "9996641006"},
+    {"id": 1000010, "first_name": "Joiner", "last_name": "07", "phone": "9996641007"},
+    {"id": 1000011, "first_name": "Joiner", "last_name": "08", "phone": "9996641008"},
+    {"id": 1000012, "first_name": "Joiner", "last_name": "09", "phone": "9996641009"},
+    {"id": 1000013, "first_name": "Joiner", "last_name": "10", "phone": "9996641010"},
+    {"id": 1000014, "first_name": "Joiner", "last_name": "11", "phone": "9996641011"},
+    {"id": 1000015, "first_name": "Joiner", "last_name": "12", "phone": "9996641012"},
+    {"id": 1000016, "first_name": "Joiner", "last_name": "13", "phone": "9996641013"},
+    {"id": 1000017, "first_name": "Joiner", "last_name": "14", "phone": "9996641014"},
+    {"id": 1000018, "first_name": "Joiner", "last_name": "15", "phone": "9996641015"},
+    {"id": 1000019, "first_name": "Joiner", "last_name": "16", "phone": "9996641016"},
+    {"id": 1000020, "first_name": "Joiner", "last_name": "17", "phone": "9996641017"},
+    {"id": 1000021, "first_name": "Joiner", "last_name": "18", "phone": "9996641018"},
+    {"id": 1000022, "first_name": "Joiner", "last_name": "19", "phone": "9996641019"},
+    {"id": 1000023, "first_name": "Joiner", "last_name": "20", "phone": "9996641020"},
+    {"id": 1000024, "first_name": "Joiner", "last_name": "21", "phone": "9996641021"},
+    {"id": 1000025, "first_name": "Joiner", "last_name": "22", "phone": "9996641022"},
+    {"id": 1000026, "first_name": "Joiner", "last_name": "23", "phone": "9996641023"},
+    {"id": 1000027, "first_name": "Joiner", "last_name": "24", "phone": "9996641024"},
+    {"id": 1000028, "first_name": "Joiner", "last_name": "25", "phone": "9996641025"},
+    {"id": 1000029, "first_name": "Joiner", "last_name": "26", "phone": "9996641026"},
+    {"id": 1000030, "first_name": "Joiner", "last_name": "27", "phone": "9996641027"},
+    {"id": 1000031, "first_name": "Joiner", "last_name": "28", "phone": "9996641028"},
+    {"id": 1000032, "first_name": "Joiner", "last_name": "29", "phone": "9996641029"},
+    {"id": 1000033, "first_name": "Joiner", "last_name": "30", "phone": "9996641030"}
   ],
   "bots": [
     {"id": 2000001, "first_name": "Invitegate Bot", "username": "invitegate_test_bot",

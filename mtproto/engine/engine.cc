@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "mtproto/engine/peers.h"
 #include "mtproto/tl/mt.h"
 
 namespace mtproto::engine {
@@ -91,15 +92,20 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(EngineOptions options) {
 }
 
 Engine::Engine(EngineOptions options, std::unique_ptr<store::SessionStore> store, int home_dc)
-    : options_(std::move(options)), store_(std::move(store)), home_dc_(home_dc) {
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      peers_(std::make_unique<PeerCache>(*store_)),
+      home_dc_(home_dc) {
   work_.emplace(io_.get_executor());
   hold_timer_.emplace(io_);
   retry_timer_.emplace(io_);
+  resync_timer_.emplace(io_);
   io_thread_ = std::thread([this] { io_.run(); });
 }
 
 Engine::~Engine() {
   asio::post(io_, [this] {
+    shutting_down_ = true;
     std::vector<CallId> ids;
     for (const auto& [id, call] : calls_) ids.push_back(id);
     StopUpdates(/*keep_unacked=*/true);
@@ -117,6 +123,9 @@ Engine::CallId Engine::InvokeRaw(std::string body, Deadline deadline, RawCallbac
   call->deadline = deadline;
   call->done = std::move(done);
   asio::post(io_, [this, call] {
+    // A call made while the engine shuts down (a callback of an aborted call chaining another)
+    // is aborted too, instead of starting on stopped connections.
+    if (shutting_down_) return call->done(absl::AbortedError("engine shut down"));
     calls_[call->id] = call;
     if (call->deadline != kNoDeadline) {
       call->deadline_timer.expires_at(call->deadline);
@@ -182,9 +191,8 @@ void Engine::OnResult(CallId id, absl::StatusOr<std::string> result) {
   if (it == calls_.end()) return;  // finished already (deadline, Cancel)
   std::shared_ptr<Call> call = it->second;
   call->request = 0;
-  if (result.ok() && updates_ != nullptr && IsUpdatesResult(*result)) {
-    OnPushedUpdates(home_dc_.load(), *result);
-  }
+  // Also without a subscriber: its users and chats go to the peer cache.
+  if (result.ok() && IsUpdatesResult(*result)) OnPushedUpdates(home_dc_.load(), *result);
   if (!result.ok() || !IsRpcError(*result)) return Finish(id, std::move(result));
   tl::Reader in(std::string_view(*result).substr(4));
   auto error = tl::mt::rpc_error::FetchBare(in);

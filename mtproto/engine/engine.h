@@ -51,6 +51,8 @@
 
 namespace mtproto::engine {
 
+class PeerCache;  // peers.h
+
 using Deadline = std::chrono::steady_clock::time_point;
 // A deadline `timeout` from now.
 inline Deadline In(std::chrono::steady_clock::duration timeout) {
@@ -82,6 +84,10 @@ struct EngineOptions {
   std::chrono::milliseconds update_hold{500};
   std::chrono::milliseconds fetch_retry{1000};
   int32_t difference_pts_total_limit = 0;
+  // Every this long the difference is fetched and the pending requests of known chats re-read
+  // even without a sign of a gap, as Telegram's own clients do after a silence: updates without
+  // pts (updatePendingJoinRequests) can be lost without leaving one.
+  std::chrono::milliseconds resync_interval{std::chrono::minutes(15)};
 };
 
 // Join-request events handed to the subscriber in one go; acknowledge them by `id`.
@@ -166,6 +172,11 @@ class Engine {
   // Authorization transfers (export + import) completed since this engine started.
   int transfers() const { return transfers_.load(); }
   store::SessionStore& session_store() { return *store_; }
+  // The account's peer cache (peers.h). The update path feeds it the users and chats of every
+  // pushed Updates, Updates result, difference and pending-importer page before it hands out the
+  // events they carry, so a requester is addressable by id as soon as its event arrives.
+  // InviteApi uses it too.
+  PeerCache& peer_cache() { return *peers_; }
 
  private:
   struct Call;
@@ -216,6 +227,7 @@ class Engine {
   // Hands out what the state machines produced, persists or queues the new position, starts
   // the fetches they ask for and re-arms the hold timer.
   void PumpUpdates();
+  void ScheduleResync();
   void FetchUpdates(const FetchRequest& fetch);
   void FetchImporters(std::shared_ptr<ImporterFetch> fetch);
   void RetryFetchesLater();
@@ -228,6 +240,7 @@ class Engine {
 
   const EngineOptions options_;
   std::unique_ptr<store::SessionStore> store_;
+  std::unique_ptr<PeerCache> peers_;  // over *store_; destroyed before it
   crypto::SecureRandom random_;
   std::atomic<int> home_dc_;
   std::atomic<int> handshakes_{0};
@@ -236,6 +249,7 @@ class Engine {
 
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  bool shutting_down_ = false;                     // I/O thread only
   std::map<int, Dc> dcs_;                          // I/O thread only
   std::map<CallId, std::shared_ptr<Call>> calls_;  // I/O thread only
   // Transfers in progress, by target DC: calls migrating meanwhile wait for the same one.
@@ -252,6 +266,7 @@ class Engine {
   std::string persisted_snapshot_;
   std::optional<asio::steady_timer> hold_timer_;
   std::optional<asio::steady_timer> retry_timer_;
+  std::optional<asio::steady_timer> resync_timer_;
   bool retry_armed_ = false;
   mutable std::mutex stats_mutex_;
   UpdateStats stats_;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "mtproto/engine/engine.h"
+#include "mtproto/engine/peers.h"
 #include "mtproto/tl/reader.h"
 #include "mtproto/tl/writer.h"
 
@@ -18,11 +19,50 @@ constexpr std::string_view kUpdatesKey = "engine.updates";
 constexpr int32_t kImportersPage = 100;
 constexpr auto kFetchTimeout = std::chrono::seconds(60);
 
-// The errors after which a chat's importers cannot be listed by this account any more
-// (CHAT_ADMIN_REQUIRED, CHANNEL_PRIVATE, CHANNEL_INVALID, ...): asking again cannot help.
+// The errors after which a chat's importers cannot be listed by this account any more: asking
+// again cannot help. By name: other 400s (CONNECTION_NOT_INITED after a server restart, ...) are
+// passing, and forgetting the chat on one would lose its requests for good.
 bool ChatIsGone(const absl::Status& status) {
   std::optional<RpcError> error = GetRpcError(status);
-  return error && (error->code == 400 || error->code == 403 || error->code == 406);
+  if (!error) return false;
+  for (const char* name : {"CHAT_ADMIN_REQUIRED", "CHANNEL_PRIVATE", "CHANNEL_INVALID",
+                           "CHAT_ID_INVALID", "PEER_ID_INVALID", "CHAT_FORBIDDEN",
+                           "USER_NOT_PARTICIPANT", "BOT_METHOD_INVALID"}) {
+    if (error->name == name) return true;
+  }
+  return false;
+}
+
+// The peer cache learns every user and chat an answer names; a failed cache write costs a
+// later lookup, never an update.
+void FeedPeers(PeerCache& cache, const api::Updates& updates) {
+  if (updates.ConstructorId() == api::updates::kId) {
+    const auto& u = static_cast<const api::updates&>(updates);
+    (void)cache.Feed(u.users, u.chats);
+  } else if (updates.ConstructorId() == api::updatesCombined::kId) {
+    const auto& u = static_cast<const api::updatesCombined&>(updates);
+    (void)cache.Feed(u.users, u.chats);
+  }
+}
+
+void FeedPeers(PeerCache& cache, const api::updates_Difference& difference) {
+  if (difference.ConstructorId() == api::updates_difference::kId) {
+    const auto& d = static_cast<const api::updates_difference&>(difference);
+    (void)cache.Feed(d.users, d.chats);
+  } else if (difference.ConstructorId() == api::updates_differenceSlice::kId) {
+    const auto& d = static_cast<const api::updates_differenceSlice&>(difference);
+    (void)cache.Feed(d.users, d.chats);
+  }
+}
+
+void FeedPeers(PeerCache& cache, const api::updates_ChannelDifference& difference) {
+  if (difference.ConstructorId() == api::updates_channelDifference::kId) {
+    const auto& d = static_cast<const api::updates_channelDifference&>(difference);
+    (void)cache.Feed(d.users, d.chats);
+  } else if (difference.ConstructorId() == api::updates_channelDifferenceTooLong::kId) {
+    const auto& d = static_cast<const api::updates_channelDifferenceTooLong&>(difference);
+    (void)cache.Feed(d.users, d.chats);
+  }
 }
 
 }  // namespace
@@ -98,6 +138,18 @@ void Engine::StartUpdates() {
   join_events_->RefetchAll();
   DcFor(home_dc_.load());  // the home connection carries the pushed updates
   PumpUpdates();
+  ScheduleResync();
+}
+
+void Engine::ScheduleResync() {
+  resync_timer_->expires_after(options_.resync_interval);
+  resync_timer_->async_wait([this, generation = updates_generation_](const asio::error_code& ec) {
+    if (ec || generation != updates_generation_ || updates_ == nullptr) return;
+    updates_->Resync();
+    join_events_->RefetchAll();
+    PumpUpdates();
+    ScheduleResync();
+  });
 }
 
 void Engine::StopUpdates(bool keep_unacked) {
@@ -110,12 +162,15 @@ void Engine::StopUpdates(bool keep_unacked) {
   importers_in_flight_ = false;
   if (hold_timer_) hold_timer_->cancel();
   if (retry_timer_) retry_timer_->cancel();
+  if (resync_timer_) resync_timer_->cancel();
   retry_armed_ = false;
 }
 
 void Engine::OnPushedUpdates(int dc_id, const std::string& body) {
-  if (updates_ == nullptr || dc_id != home_dc_.load()) return;
   absl::StatusOr<tl::ObjectPtr<api::Updates>> updates = tl::Deserialize<api::Updates>(body);
+  // Before the events: whoever an event names can be addressed by id when it is delivered.
+  if (updates.ok() && *updates != nullptr) FeedPeers(*peers_, **updates);
+  if (updates_ == nullptr || dc_id != home_dc_.load()) return;
   if (!updates.ok()) {
     // Something was sent that we cannot read: what it carried comes with the difference.
     updates_->Resync();
@@ -225,12 +280,14 @@ void Engine::FetchUpdates(const FetchRequest& fetch) {
             }
             case FetchRequest::Kind::kDifference: {
               auto difference = tl::Deserialize<api::updates_Difference>(*raw);
+              if (difference.ok() && *difference != nullptr) FeedPeers(*peers_, **difference);
               applied = difference.ok() ? updates_->OnDifference(*std::move(difference), now)
                                         : difference.status();
               break;
             }
             case FetchRequest::Kind::kChannelDifference: {
               auto difference = tl::Deserialize<api::updates_ChannelDifference>(*raw);
+              if (difference.ok() && *difference != nullptr) FeedPeers(*peers_, **difference);
               applied = difference.ok() ? updates_->OnChannelDifference(
                                               fetch.channel_id, *std::move(difference), now)
                                         : difference.status();
@@ -297,6 +354,7 @@ void Engine::FetchImporters(std::shared_ptr<ImporterFetch> fetch) {
              }
              return PumpUpdates();
            }
+           (void)peers_->Feed(importers->users, {});
            for (const auto& importer : importers->importers) {
              const auto* i = dynamic_cast<const api::chatInviteImporter*>(importer.get());
              if (i == nullptr) continue;

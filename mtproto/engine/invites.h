@@ -234,7 +234,7 @@ class InviteApi {
   using Callback = absl::AnyInvocable<void(absl::StatusOr<T>)>;
   using DoneCallback = absl::AnyInvocable<void(absl::Status)>;
 
-  // Uses `engine`'s session store for the peer cache. `engine` must outlive the InviteApi.
+  // Uses `engine`'s peer cache. `engine` must outlive the InviteApi.
   explicit InviteApi(Engine& engine);
 
   PeerCache& peer_cache() { return cache_; }
@@ -365,7 +365,7 @@ class InviteApi {
                    DoneCallback done);
 
   Engine& engine_;
-  PeerCache cache_;
+  PeerCache& cache_;  // the engine's
   PeerResolver resolver_;
 };
 

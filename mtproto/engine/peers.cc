@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <future>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -245,6 +248,8 @@ std::optional<PeerRecord> RecordOf(const api::Chat& any) {
   return record;
 }
 
+PeerCache::PeerCache(store::SessionStore& store) : store_(store) {}
+
 absl::Status PeerCache::Feed(const std::vector<tl::ObjectPtr<api::User>>& users,
                              const std::vector<tl::ObjectPtr<api::Chat>>& chats) {
   std::vector<PeerRecord> records;
@@ -262,65 +267,71 @@ absl::Status PeerCache::Feed(const std::vector<tl::ObjectPtr<api::User>>& users,
 
 absl::Status PeerCache::Put(std::vector<PeerRecord> records) {
   std::vector<PeerRecord> changed;
-  std::lock_guard lock(mutex_);
+  Memory& m = memory_;
+  std::lock_guard lock(m.mutex);
   for (PeerRecord& record : records) {
     record.username = Lower(record.username);
     const auto key = std::pair(record.kind, record.id);
-    auto it = by_id_.find(key);
-    if (it == by_id_.end()) {
+    auto it = m.by_id.find(key);
+    if (it == m.by_id.end()) {
       // Not in memory: the store may know it (and its hash, which a min object lacks).
       absl::StatusOr<std::optional<PeerRecord>> stored = store_.GetPeer(record.kind, record.id);
       if (stored.ok() && stored->has_value()) {
-        it = by_id_.emplace(key, **stored).first;
-        if (!(*stored)->username.empty()) by_username_[(*stored)->username] = key;
+        it = m.by_id.emplace(key, **stored).first;
+        if (!(*stored)->username.empty()) m.by_username[(*stored)->username] = key;
       }
     }
-    if (it != by_id_.end()) {
+    if (it != m.by_id.end()) {
       if (record.access_hash == 0) record.access_hash = it->second.access_hash;
       if (it->second == record) continue;
       if (!it->second.username.empty() && it->second.username != record.username) {
-        by_username_.erase(it->second.username);
+        m.by_username.erase(it->second.username);
       }
       it->second = record;
     } else {
-      by_id_.emplace(key, record);
+      m.by_id.emplace(key, record);
     }
     if (!record.username.empty()) {
       // Usernames move: whoever had this one before has lost it.
-      auto [slot, inserted] = by_username_.try_emplace(record.username, key);
+      auto [slot, inserted] = m.by_username.try_emplace(record.username, key);
       if (!inserted && slot->second != key) {
-        if (auto old = by_id_.find(slot->second); old != by_id_.end()) old->second.username.clear();
+        if (auto old = m.by_id.find(slot->second); old != m.by_id.end()) {
+          old->second.username.clear();
+        }
         slot->second = key;
       }
     }
     changed.push_back(record);
   }
   if (changed.empty()) return absl::OkStatus();
+  // Under the lock: two feeds of one peer reach the store in the order they changed memory.
   return store_.PutPeers(changed);
 }
 
 std::optional<PeerRecord> PeerCache::Find(PeerKind kind, int64_t id) {
-  std::lock_guard lock(mutex_);
+  Memory& m = memory_;
+  std::lock_guard lock(m.mutex);
   const auto key = std::pair(kind, id);
-  if (auto it = by_id_.find(key); it != by_id_.end()) return it->second;
+  if (auto it = m.by_id.find(key); it != m.by_id.end()) return it->second;
   absl::StatusOr<std::optional<PeerRecord>> stored = store_.GetPeer(kind, id);
   if (!stored.ok() || !stored->has_value()) return std::nullopt;
-  by_id_.emplace(key, **stored);
-  if (!(*stored)->username.empty()) by_username_[(*stored)->username] = key;
+  m.by_id.emplace(key, **stored);
+  if (!(*stored)->username.empty()) m.by_username[(*stored)->username] = key;
   return *stored;
 }
 
 std::optional<PeerRecord> PeerCache::FindUsername(std::string_view username) {
   const std::string name = Lower(username);
-  std::lock_guard lock(mutex_);
-  if (auto it = by_username_.find(name); it != by_username_.end()) {
-    if (auto peer = by_id_.find(it->second); peer != by_id_.end()) return peer->second;
+  Memory& m = memory_;
+  std::lock_guard lock(m.mutex);
+  if (auto it = m.by_username.find(name); it != m.by_username.end()) {
+    if (auto peer = m.by_id.find(it->second); peer != m.by_id.end()) return peer->second;
   }
   absl::StatusOr<std::optional<PeerRecord>> stored = store_.FindPeerByUsername(name);
   if (!stored.ok() || !stored->has_value()) return std::nullopt;
   const auto key = std::pair((*stored)->kind, (*stored)->id);
-  by_id_[key] = **stored;
-  by_username_[name] = key;
+  m.by_id[key] = **stored;
+  m.by_username[name] = key;
   return *stored;
 }
 

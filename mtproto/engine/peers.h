@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -76,9 +77,15 @@ struct ResolvedPeer {
 // The persisted peer cache of one account: an in-memory map in front of the store's `peers`
 // table, written through (only when something changed, all of one Feed in one transaction).
 // Thread-safe.
+//
+// One per account: the Engine owns it (Engine::peer_cache()); its update path feeds it the users
+// and chats of every pushed Updates and difference, and InviteApi uses the same one, so a
+// requester named by an update is addressable by id at once.
 class PeerCache {
  public:
-  explicit PeerCache(store::SessionStore& store) : store_(store) {}
+  explicit PeerCache(store::SessionStore& store);
+  PeerCache(const PeerCache&) = delete;
+  PeerCache& operator=(const PeerCache&) = delete;
 
   // Remembers every user and chat of an answer (any answer carrying users/chats vectors).
   [[nodiscard]] absl::Status Feed(const std::vector<tl::ObjectPtr<tl::api::User>>& users,
@@ -91,10 +98,15 @@ class PeerCache {
   [[nodiscard]] std::optional<PeerRecord> FindUsername(std::string_view username);
 
  private:
+  // What is in memory (the store holds everything; this spares it the reads).
+  struct Memory {
+    std::mutex mutex;
+    std::map<std::pair<PeerKind, int64_t>, PeerRecord> by_id;
+    std::map<std::string, std::pair<PeerKind, int64_t>> by_username;  // lower-case keys
+  };
+
   store::SessionStore& store_;
-  std::mutex mutex_;
-  std::map<std::pair<PeerKind, int64_t>, PeerRecord> by_id_;
-  std::map<std::string, std::pair<PeerKind, int64_t>> by_username_;  // lower-case keys
+  Memory memory_;
 };
 
 // Resolves peer references through a PeerCache, asking contacts.resolveUsername on a username

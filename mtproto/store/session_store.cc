@@ -1,82 +1,17 @@
 #include "mtproto/store/session_store.h"
 
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
-#include <cerrno>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "mtproto/store/schema.h"
-#include "mtproto/store/sqlite_statement.h"
+#include "mtproto/store/sqlite_database.h"
 
 namespace mtproto::store {
 namespace {
 
-// Debian's Abseil has its own string_view type; adapt std::string_view for StrCat.
-absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-absl::Status Errno(std::string_view what, const std::filesystem::path& path) {
-  return absl::InternalError(
-      absl::StrCat("session store ", path.string(), ": ", Sv(what), ": ", std::strerror(errno)));
-}
-
-// Group/other bits on a file holding auth keys: refuse (see the header).
-absl::Status CheckPrivateMode(const struct stat& st, const std::filesystem::path& path) {
-  if (!S_ISREG(st.st_mode)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("session store ", path.string(), " is not a regular file"));
-  }
-  if ((st.st_mode & 077) != 0) {
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "session store %s has mode %04o: it holds auth keys and must not be accessible to the "
-        "group or others (chmod 600 it)",
-        path.string(), st.st_mode & 07777));
-  }
-  return absl::OkStatus();
-}
-
-// Creates missing directories on the way to `dir`, each 0700.
-absl::Status EnsureDirectories(const std::filesystem::path& dir) {
-  if (dir.empty()) return absl::OkStatus();
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return absl::OkStatus();
-  if (absl::Status s = EnsureDirectories(dir.parent_path()); !s.ok()) return s;
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir", dir);
-  return absl::OkStatus();
-}
-
-// Creates the file 0600 if it does not exist; checks an existing one (and its WAL files).
-absl::Status PrepareFile(const std::filesystem::path& path) {
-  if (absl::Status s = EnsureDirectories(path.parent_path()); !s.ok()) return s;
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    // The umask can only narrow 0600; fchmod makes the mode exact regardless.
-    const bool ok = ::fchmod(fd, 0600) == 0;
-    ::close(fd);
-    return ok ? absl::OkStatus() : Errno("fchmod", path);
-  }
-  if (errno != EEXIST) return Errno("create", path);
-  fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return Errno("open", path);
-  struct stat st;
-  const bool stat_ok = ::fstat(fd, &st) == 0;
-  ::close(fd);
-  if (!stat_ok) return Errno("fstat", path);
-  if (absl::Status s = CheckPrivateMode(st, path); !s.ok()) return s;
-  for (const char* suffix : {"-wal", "-shm"}) {
-    const std::filesystem::path side = path.string() + suffix;
-    if (::lstat(side.c_str(), &st) == 0) {
-      if (absl::Status s = CheckPrivateMode(st, side); !s.ok()) return s;
-    }
-  }
-  return absl::OkStatus();
-}
+using Statement = SqliteDatabase::Statement;
 
 int64_t ToDb(uint64_t v) { return std::bit_cast<int64_t>(v); }
 uint64_t FromDb(int64_t v) { return std::bit_cast<uint64_t>(v); }
@@ -88,77 +23,23 @@ absl::Status CheckDcId(int dc_id) {
 
 }  // namespace
 
-// SQLite's code mapped to a status naming the store's file and what was being done.
-absl::Status SessionStore::Error(std::string_view what) const {
-  const int code = sqlite3_errcode(db_);
-  const std::string message = absl::StrCat("session store ", path_.string(), ": ", Sv(what), ": ",
-                                           sqlite3_errmsg(db_));
-  if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
-    return absl::DataLossError(absl::StrCat(message, " (the file is corrupt or not a database)"));
-  }
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return absl::UnavailableError(message);
-  return absl::InternalError(message);
-}
-
-// The shared statement, with this store's error mapping.
-class SessionStore::Statement : public SqliteStatement {
- public:
-  Statement(const SessionStore& store, const char* sql)
-      : SqliteStatement(store.db_, sql), store_(store) {}
-  absl::Status Check(std::string_view what) const {
-    return ok() ? absl::OkStatus() : store_.Error(what);
-  }
-
- private:
-  const SessionStore& store_;
-};
-
-// BEGIN IMMEDIATE … COMMIT; rolls back unless committed.
-class SessionStore::Transaction {
- public:
-  explicit Transaction(SessionStore& store) : store_(store) {
-    status_ = store_.Exec("BEGIN IMMEDIATE");
-  }
-  ~Transaction() {
-    if (status_.ok() && !committed_) (void)store_.Exec("ROLLBACK");
-  }
-  const absl::Status& status() const { return status_; }
-  [[nodiscard]] absl::Status Commit() {
-    if (!status_.ok()) return status_;
-    committed_ = true;
-    absl::Status s = store_.Exec("COMMIT");
-    if (!s.ok()) (void)store_.Exec("ROLLBACK");
-    return s;
-  }
-
- private:
-  SessionStore& store_;
-  absl::Status status_;
-  bool committed_ = false;
-};
+SessionStore::SessionStore(std::unique_ptr<SqliteDatabase> db)
+    : db_(std::move(db)), path_(db_->path()) {}
 
 absl::StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(
     const std::filesystem::path& path) {
-  if (path.empty()) return absl::InvalidArgumentError("session store: empty path");
-  if (absl::Status s = PrepareFile(path); !s.ok()) return s;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    absl::Status status = absl::InternalError(absl::StrCat(
-        "session store ", path.string(), ": cannot open: ", db ? sqlite3_errmsg(db) : "no memory"));
-    sqlite3_close(db);
-    return status;
-  }
-  std::unique_ptr<SessionStore> store(new SessionStore(path, db));
+  SqliteOptions options;
+  options.label = "session store";
+  options.refuse_shared_mode = true;
+  options.private_reason = "it holds auth keys";
+  absl::StatusOr<std::unique_ptr<SqliteDatabase>> db = SqliteDatabase::Open(path, options);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<SessionStore> store(new SessionStore(*std::move(db)));
   std::lock_guard lock(store->mutex_);
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_extended_result_codes(db, 0);
-  // The first statement reads the header: a file that is not SQLite fails here. quick_check
-  // then walks every page (the file is small), so a damaged file is reported at Open, not at
-  // some later read in the middle of a reconnect.
-  if (absl::Status s = store->Exec("PRAGMA journal_mode = WAL"); !s.ok()) return s;
+  // quick_check walks every page (the file is small), so a damaged file is reported at Open,
+  // not at some later read in the middle of a reconnect.
   {
-    Statement check(*store, "PRAGMA quick_check");
+    Statement check(*store->db_, "PRAGMA quick_check");
     std::string verdict;
     if (check.Step()) verdict = check.Blob(0);
     if (absl::Status s = check.Check("integrity check"); !s.ok()) return s;
@@ -167,85 +48,19 @@ absl::StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(
                                               ": integrity check failed: ", verdict));
     }
   }
-  // FULL: a write that returned survives a power cut, not just a crash (WAL + NORMAL would not).
-  if (absl::Status s = store->Exec("PRAGMA synchronous = FULL"); !s.ok()) return s;
-  if (absl::Status s = store->Migrate(); !s.ok()) return s;
+  if (absl::Status s = store->db_->Migrate(kMigrations); !s.ok()) return s;
   return store;
 }
 
-SessionStore::~SessionStore() { sqlite3_close(db_); }
-
-absl::Status SessionStore::Exec(const char* sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    sqlite3_free(error);  // sqlite3_errmsg still holds the same text
-    return Error(std::string_view(sql).substr(0, std::string_view(sql).find('\n')));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<int> SessionStore::SchemaVersionLocked() {
-  Statement has(*this,
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = "
-                "'schema_version'");
-  if (!has.Step()) return has.Check("reading the schema");
-  if (has.Int(0) == 0) return 0;
-  Statement st(*this, "SELECT version FROM schema_version");
-  if (!st.Step()) {
-    if (absl::Status s = st.Check("reading the schema version"); !s.ok()) return s;
-    return absl::DataLossError(
-        absl::StrCat("session store ", path_.string(), ": schema_version has no row"));
-  }
-  return static_cast<int>(st.Int(0));
-}
+SessionStore::~SessionStore() = default;
 
 absl::StatusOr<int> SessionStore::SchemaVersion() {
   std::lock_guard lock(mutex_);
-  return SchemaVersionLocked();
-}
-
-absl::Status SessionStore::Migrate() {
-  absl::StatusOr<int> version = SchemaVersionLocked();
-  if (!version.ok()) return version.status();
-  if (*version == 0) {
-    // An empty file becomes a store; a database with other tables is someone else's.
-    Statement tables(*this, "SELECT COUNT(*) FROM sqlite_master");
-    if (!tables.Step()) return tables.Check("reading the schema");
-    if (tables.Int(0) != 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "session store ", path_.string(),
-          ": an SQLite database of another program (no schema_version table)"));
-    }
-  }
-  if (*version > kSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "session store ", path_.string(), ": schema version ", *version,
-        " is newer than this build supports (", kSchemaVersion, ")"));
-  }
-  for (int v = *version; v < kSchemaVersion; ++v) {
-    Transaction tx(*this);
-    if (!tx.status().ok()) return tx.status();
-    if (v == 0) {
-      if (absl::Status s = Exec("CREATE TABLE schema_version (version INTEGER NOT NULL);"
-                                "INSERT INTO schema_version VALUES (0)");
-          !s.ok()) {
-        return s;
-      }
-    }
-    if (absl::Status s = Exec(kMigrations[v]); !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("migrating to version ", v + 1, ": ",
-                                                 s.message()));
-    }
-    Statement set(*this, "UPDATE schema_version SET version = ?");
-    set.Bind(v + 1).Step();
-    if (absl::Status s = set.Check("recording the schema version"); !s.ok()) return s;
-    if (absl::Status s = tx.Commit(); !s.ok()) return s;
-  }
-  return absl::OkStatus();
+  return db_->SchemaVersion();
 }
 
 absl::Status SessionStore::EnsureDcRow(int dc_id) {
-  Statement st(*this, "INSERT OR IGNORE INTO dcs (dc_id) VALUES (?)");
+  Statement st(*db_, "INSERT OR IGNORE INTO dcs (dc_id) VALUES (?)");
   st.Bind(dc_id).Step();
   return st.Check("adding a DC");
 }
@@ -253,10 +68,10 @@ absl::Status SessionStore::EnsureDcRow(int dc_id) {
 absl::Status SessionStore::PutAuthKey(int dc_id, const session::AuthKey& key) {
   if (absl::Status s = CheckDcId(dc_id); !s.ok()) return s;
   std::lock_guard lock(mutex_);
-  Transaction tx(*this);
+  SqliteTransaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
   if (absl::Status s = EnsureDcRow(dc_id); !s.ok()) return s;
-  Statement st(*this, "UPDATE dcs SET auth_key = ?, auth_key_id = ? WHERE dc_id = ?");
+  Statement st(*db_, "UPDATE dcs SET auth_key = ?, auth_key_id = ? WHERE dc_id = ?");
   st.BindBlob(std::string_view(reinterpret_cast<const char*>(key.bytes.data()), key.bytes.size()))
       .Bind(ToDb(key.id))
       .Bind(dc_id)
@@ -275,9 +90,9 @@ absl::StatusOr<std::optional<session::AuthKey>> SessionStore::GetAuthKey(int dc_
 absl::Status SessionStore::DeleteAuthKey(int dc_id) {
   if (absl::Status s = CheckDcId(dc_id); !s.ok()) return s;
   std::lock_guard lock(mutex_);
-  Transaction tx(*this);
+  SqliteTransaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
-  Statement st(*this, "UPDATE dcs SET auth_key = NULL, auth_key_id = NULL WHERE dc_id = ?");
+  Statement st(*db_, "UPDATE dcs SET auth_key = NULL, auth_key_id = NULL WHERE dc_id = ?");
   st.Bind(dc_id).Step();
   if (absl::Status s = st.Check("deleting an auth key"); !s.ok()) return s;
   if (absl::Status s = ReplaceSaltsLocked(dc_id, {}); !s.ok()) return s;
@@ -285,11 +100,11 @@ absl::Status SessionStore::DeleteAuthKey(int dc_id) {
 }
 
 absl::Status SessionStore::ReplaceSaltsLocked(int dc_id, std::span<const ServerSalt> salts) {
-  Statement del(*this, "DELETE FROM server_salts WHERE dc_id = ?");
+  Statement del(*db_, "DELETE FROM server_salts WHERE dc_id = ?");
   del.Bind(dc_id).Step();
   if (absl::Status s = del.Check("replacing salts"); !s.ok()) return s;
   for (const ServerSalt& salt : salts) {
-    Statement ins(*this,
+    Statement ins(*db_,
                   "INSERT OR REPLACE INTO server_salts (dc_id, salt, valid_since, valid_until) "
                   "VALUES (?, ?, ?, ?)");
     ins.Bind(dc_id).Bind(ToDb(salt.salt)).Bind(salt.valid_since).Bind(salt.valid_until).Step();
@@ -306,7 +121,7 @@ absl::Status SessionStore::PutSalts(int dc_id, std::span<const ServerSalt> salts
     }
   }
   std::lock_guard lock(mutex_);
-  Transaction tx(*this);
+  SqliteTransaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
   if (absl::Status s = EnsureDcRow(dc_id); !s.ok()) return s;
   if (absl::Status s = ReplaceSaltsLocked(dc_id, salts); !s.ok()) return s;
@@ -315,13 +130,13 @@ absl::Status SessionStore::PutSalts(int dc_id, std::span<const ServerSalt> salts
 
 absl::Status SessionStore::PruneSalts(int dc_id, int32_t now) {
   std::lock_guard lock(mutex_);
-  Statement st(*this, "DELETE FROM server_salts WHERE dc_id = ? AND valid_until <= ?");
+  Statement st(*db_, "DELETE FROM server_salts WHERE dc_id = ? AND valid_until <= ?");
   st.Bind(dc_id).Bind(now).Step();
   return st.Check("pruning salts");
 }
 
 absl::StatusOr<std::vector<ServerSalt>> SessionStore::GetSaltsLocked(int dc_id) {
-  Statement st(*this,
+  Statement st(*db_,
                "SELECT salt, valid_since, valid_until FROM server_salts WHERE dc_id = ? "
                "ORDER BY valid_since, salt");
   st.Bind(dc_id);
@@ -342,10 +157,10 @@ absl::StatusOr<std::vector<ServerSalt>> SessionStore::GetSalts(int dc_id) {
 absl::Status SessionStore::SetTimeOffset(int dc_id, session::UnixTime offset) {
   if (absl::Status s = CheckDcId(dc_id); !s.ok()) return s;
   std::lock_guard lock(mutex_);
-  Transaction tx(*this);
+  SqliteTransaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
   if (absl::Status s = EnsureDcRow(dc_id); !s.ok()) return s;
-  Statement st(*this, "UPDATE dcs SET time_offset_ns = ? WHERE dc_id = ?");
+  Statement st(*db_, "UPDATE dcs SET time_offset_ns = ? WHERE dc_id = ?");
   st.Bind(offset.count()).Bind(dc_id).Step();
   if (absl::Status s = st.Check("storing the time offset"); !s.ok()) return s;
   return tx.Commit();
@@ -356,7 +171,7 @@ absl::StatusOr<DcState> SessionStore::LoadDc(int dc_id) {
   std::lock_guard lock(mutex_);
   DcState dc;
   dc.dc_id = dc_id;
-  Statement st(*this, "SELECT auth_key, auth_key_id, time_offset_ns FROM dcs WHERE dc_id = ?");
+  Statement st(*db_, "SELECT auth_key, auth_key_id, time_offset_ns FROM dcs WHERE dc_id = ?");
   st.Bind(dc_id);
   if (st.Step()) {
     if (!st.IsNull(0)) {
@@ -389,7 +204,7 @@ absl::StatusOr<DcState> SessionStore::LoadDc(int dc_id) {
 
 absl::StatusOr<std::vector<int>> SessionStore::DcsWithKeys() {
   std::lock_guard lock(mutex_);
-  Statement st(*this, "SELECT dc_id FROM dcs WHERE auth_key IS NOT NULL ORDER BY dc_id");
+  Statement st(*db_, "SELECT dc_id FROM dcs WHERE auth_key IS NOT NULL ORDER BY dc_id");
   std::vector<int> ids;
   while (st.Step()) ids.push_back(static_cast<int>(st.Int(0)));
   if (absl::Status s = st.Check("listing DCs"); !s.ok()) return s;
@@ -397,7 +212,8 @@ absl::StatusOr<std::vector<int>> SessionStore::DcsWithKeys() {
 }
 
 absl::StatusOr<AccountState> SessionStore::GetAccountLocked() {
-  Statement st(*this, "SELECT home_dc, user_id, is_bot, login_state FROM account");
+  if (account_) return *account_;
+  Statement st(*db_, "SELECT home_dc, user_id, is_bot, login_state FROM account");
   if (!st.Step()) {
     if (absl::Status s = st.Check("reading the account"); !s.ok()) return s;
     return absl::DataLossError(
@@ -413,6 +229,7 @@ absl::StatusOr<AccountState> SessionStore::GetAccountLocked() {
                                             ": unknown login state ", state));
   }
   account.login_state = static_cast<LoginState>(state);
+  account_ = account;
   return account;
 }
 
@@ -422,8 +239,9 @@ absl::StatusOr<AccountState> SessionStore::GetAccount() {
 }
 
 absl::Status SessionStore::SetAccountLocked(const AccountState& a) {
+  account_.reset();
   if (a.home_dc < 0) return absl::InvalidArgumentError(absl::StrCat("invalid DC id ", a.home_dc));
-  Statement st(*this,
+  Statement st(*db_,
                "UPDATE account SET home_dc = ?, user_id = ?, is_bot = ?, login_state = ?");
   st.Bind(a.home_dc).Bind(a.user_id).Bind(a.is_bot ? 1 : 0)
       .Bind(static_cast<int>(a.login_state)).Step();
@@ -438,14 +256,16 @@ absl::Status SessionStore::SetAccount(const AccountState& account) {
 absl::Status SessionStore::SetHomeDc(int dc_id) {
   if (absl::Status s = CheckDcId(dc_id); !s.ok()) return s;
   std::lock_guard lock(mutex_);
-  Statement st(*this, "UPDATE account SET home_dc = ?");
+  account_.reset();
+  Statement st(*db_, "UPDATE account SET home_dc = ?");
   st.Bind(dc_id).Step();
   return st.Check("storing the home DC");
 }
 
 absl::Status SessionStore::SetLoginState(LoginState state) {
   std::lock_guard lock(mutex_);
-  Statement st(*this, "UPDATE account SET login_state = ?");
+  account_.reset();
+  Statement st(*db_, "UPDATE account SET login_state = ?");
   st.Bind(static_cast<int>(state)).Step();
   return st.Check("storing the login state");
 }
@@ -453,7 +273,7 @@ absl::Status SessionStore::SetLoginState(LoginState state) {
 absl::Status SessionStore::SetSignedIn(int64_t user_id, bool is_bot) {
   if (user_id <= 0) return absl::InvalidArgumentError(absl::StrCat("invalid user id ", user_id));
   std::lock_guard lock(mutex_);
-  Transaction tx(*this);
+  SqliteTransaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
   absl::StatusOr<AccountState> account = GetAccountLocked();
   if (!account.ok()) return account.status();
@@ -461,19 +281,21 @@ absl::Status SessionStore::SetSignedIn(int64_t user_id, bool is_bot) {
   account->is_bot = is_bot;
   account->login_state = LoginState::kSignedIn;
   if (absl::Status s = SetAccountLocked(*account); !s.ok()) return s;
-  return tx.Commit();
+  absl::Status committed = tx.Commit();
+  account_.reset();  // read back from the file: the commit may have failed
+  return committed;
 }
 
 absl::Status SessionStore::PutValue(std::string_view key, std::string_view value) {
   std::lock_guard lock(mutex_);
-  Statement st(*this, "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)");
+  Statement st(*db_, "INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)");
   st.BindText(key).BindBlob(value).Step();
   return st.Check("storing a value");
 }
 
 absl::StatusOr<std::optional<std::string>> SessionStore::GetValue(std::string_view key) {
   std::lock_guard lock(mutex_);
-  Statement st(*this, "SELECT value FROM kv WHERE key = ?");
+  Statement st(*db_, "SELECT value FROM kv WHERE key = ?");
   st.BindText(key);
   if (st.Step()) return std::optional<std::string>(st.Blob(0));
   if (absl::Status s = st.Check("reading a value"); !s.ok()) return s;
@@ -482,7 +304,7 @@ absl::StatusOr<std::optional<std::string>> SessionStore::GetValue(std::string_vi
 
 absl::Status SessionStore::DeleteValue(std::string_view key) {
   std::lock_guard lock(mutex_);
-  Statement st(*this, "DELETE FROM kv WHERE key = ?");
+  Statement st(*db_, "DELETE FROM kv WHERE key = ?");
   st.BindText(key).Step();
   return st.Check("deleting a value");
 }
@@ -512,18 +334,18 @@ absl::Status SessionStore::PutPeers(std::span<const PeerRecord> peers) {
     }
   }
   std::lock_guard lock(mutex_);
-  Transaction tx(*this);
+  SqliteTransaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
   for (const PeerRecord& peer : peers) {
     const std::string username = LowerAscii(peer.username);
     if (!username.empty()) {
-      Statement take(*this,
+      Statement take(*db_,
                      "UPDATE peers SET username = NULL WHERE username = ? AND NOT "
                      "(kind = ? AND id = ?)");
       take.BindText(username).Bind(static_cast<int>(peer.kind)).Bind(peer.id).Step();
       if (absl::Status s = take.Check("moving a username"); !s.ok()) return s;
     }
-    Statement st(*this,
+    Statement st(*db_,
                  "INSERT INTO peers (kind, id, access_hash, username, is_bot) "
                  "VALUES (?1, ?2, ?3, NULLIF(?4, ''), ?5) "
                  "ON CONFLICT (kind, id) DO UPDATE SET "
@@ -555,7 +377,7 @@ std::optional<PeerRecord> ReadPeerRow(Statement& st) {
 
 absl::StatusOr<std::optional<PeerRecord>> SessionStore::GetPeer(PeerKind kind, int64_t id) {
   std::lock_guard lock(mutex_);
-  Statement st(*this,
+  Statement st(*db_,
                "SELECT kind, id, access_hash, username, is_bot FROM peers "
                "WHERE kind = ? AND id = ?");
   st.Bind(static_cast<int>(kind)).Bind(id);
@@ -569,7 +391,7 @@ absl::StatusOr<std::optional<PeerRecord>> SessionStore::FindPeerByUsername(
   const std::string key = LowerAscii(username);
   if (key.empty()) return std::optional<PeerRecord>();
   std::lock_guard lock(mutex_);
-  Statement st(*this,
+  Statement st(*db_,
                "SELECT kind, id, access_hash, username, is_bot FROM peers WHERE username = ?");
   st.BindText(key);
   if (st.Step()) return ReadPeerRow(st);

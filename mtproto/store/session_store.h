@@ -27,9 +27,9 @@
 #include "mtproto/session/auth_key.h"
 #include "mtproto/session/time.h"
 
-struct sqlite3;
-
 namespace mtproto::store {
+
+class SqliteDatabase;
 
 // One server salt and the unix-seconds window [valid_since, valid_until) it is valid in, as
 // future_salt carries it (a salt learned from new_session_created or bad_server_salt has no
@@ -162,24 +162,21 @@ class SessionStore {
       std::string_view username);
 
  private:
-  class Statement;
-  class Transaction;
-  SessionStore(std::filesystem::path path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+  explicit SessionStore(std::unique_ptr<SqliteDatabase> db);
 
   // Callers hold mutex_.
-  [[nodiscard]] absl::Status Exec(const char* sql);
-  [[nodiscard]] absl::Status Migrate();
-  [[nodiscard]] absl::StatusOr<int> SchemaVersionLocked();
   [[nodiscard]] absl::Status EnsureDcRow(int dc_id);
   [[nodiscard]] absl::Status ReplaceSaltsLocked(int dc_id, std::span<const ServerSalt> salts);
   [[nodiscard]] absl::StatusOr<std::vector<ServerSalt>> GetSaltsLocked(int dc_id);
   [[nodiscard]] absl::StatusOr<AccountState> GetAccountLocked();
   [[nodiscard]] absl::Status SetAccountLocked(const AccountState& account);
-  absl::Status Error(std::string_view what) const;
 
+  const std::unique_ptr<SqliteDatabase> db_;
   const std::filesystem::path path_;
   std::mutex mutex_;
-  sqlite3* db_;
+  // The account row as last read: GetAccount is asked on every service call; every write
+  // forgets it, so the next read sees the file.
+  std::optional<AccountState> account_;
 };
 
 }  // namespace mtproto::store

@@ -1,5 +1,5 @@
-// A prepared SQLite statement with positional binding, shared by the engine's session store and
-// the emulator's store (it holds no client logic, only SQLite plumbing).
+// A prepared SQLite statement with positional binding, shared by the engine's session store,
+// the emulator's stores and the ledger (it holds no client logic, only SQLite plumbing).
 #pragma once
 
 #include <sqlite3.h>
@@ -11,13 +11,24 @@
 namespace mtproto::store {
 
 // Binds in order, steps, reads columns; the first failure sticks (ok() turns false and every
-// later call is a no-op), so callers check once at the end. Finalized on destruction.
+// later call is a no-op), so callers check once at the end. Finalized on destruction, or, for a
+// statement a cache keeps, reset for its next use.
 class SqliteStatement {
  public:
   SqliteStatement(sqlite3* db, const char* sql) {
     rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
   }
-  ~SqliteStatement() { sqlite3_finalize(stmt_); }
+  // A statement the caller prepared and keeps (nullptr with the failing `rc` when preparing it
+  // failed): not finalized here, only reset and unbound.
+  SqliteStatement(sqlite3_stmt* cached, int rc) : stmt_(cached), rc_(rc), owned_(false) {}
+  ~SqliteStatement() {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else if (stmt_ != nullptr) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
 
@@ -37,6 +48,10 @@ class SqliteStatement {
       rc_ = sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()),
                               SQLITE_TRANSIENT);
     }
+    return *this;
+  }
+  SqliteStatement& BindNull() {
+    if (ok()) rc_ = sqlite3_bind_null(stmt_, ++index_);
     return *this;
   }
   // Advances to the next row: true with a row, false when done or failed (see ok()).
@@ -60,6 +75,7 @@ class SqliteStatement {
  private:
   sqlite3_stmt* stmt_ = nullptr;
   int rc_;
+  bool owned_ = true;
   int index_ = 0;
 };
 

@@ -1,27 +1,28 @@
 #include "service/ledger/sqlite_ledger.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cerrno>
-#include <cstring>
 #include <random>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
-#include "service/ledger/sqlite_connection.h"
+#include "mtproto/store/sqlite_database.h"
 
 namespace invitegate::ledger {
 namespace {
 
-using internal::FromDb;
-using internal::Sv;
-using internal::ToDb;
+using mtproto::store::SqliteDatabase;
+using mtproto::store::SqliteOptions;
+using Transaction = mtproto::store::SqliteTransaction;
+
+// Debian's Abseil has its own string_view type.
+absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+// Sequences and ids are uint64 in the API and int64 in SQLite: same bits.
+int64_t ToDb(uint64_t v) { return std::bit_cast<int64_t>(v); }
+uint64_t FromDb(int64_t v) { return std::bit_cast<uint64_t>(v); }
 
 // Forward migrations: entry i takes version i to i + 1. Append, never edit.
 constexpr std::array<const char*, 1> kMigrations = {
@@ -83,34 +84,6 @@ int64_t SequenceBound(uint64_t v) {
   return static_cast<int64_t>(std::min<uint64_t>(v, static_cast<uint64_t>(INT64_MAX)));
 }
 
-absl::Status Errno(std::string_view what, const std::filesystem::path& path) {
-  return absl::InternalError(
-      absl::StrCat("ledger ", path.string(), ": ", Sv(what), ": ", std::strerror(errno)));
-}
-
-absl::Status EnsureDirectories(const std::filesystem::path& dir) {
-  if (dir.empty()) return absl::OkStatus();
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return absl::OkStatus();
-  if (absl::Status s = EnsureDirectories(dir.parent_path()); !s.ok()) return s;
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Errno("mkdir", dir);
-  return absl::OkStatus();
-}
-
-// A new file is created 0600 (names and request texts of users); an existing one is left as the
-// operator set it.
-absl::Status PrepareFile(const std::filesystem::path& path) {
-  if (absl::Status s = EnsureDirectories(path.parent_path()); !s.ok()) return s;
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    const bool ok = ::fchmod(fd, 0600) == 0;
-    ::close(fd);
-    return ok ? absl::OkStatus() : Errno("fchmod", path);
-  }
-  if (errno != EEXIST) return Errno("create", path);
-  return absl::OkStatus();
-}
-
 absl::Status ValidateEvent(const Event& e) {
   const int type = static_cast<int>(e.type);
   if (type < 1 || type > kMaxEventType) {
@@ -142,70 +115,35 @@ absl::Status PositionUnavailable(uint64_t after_sequence, const LedgerState& sta
 
 namespace {
 
-using internal::Transaction;
-
-absl::StatusOr<int> SchemaVersion(internal::Connection& c) {
-  auto has = c.Prepare(
-      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
-  if (!has.Step()) return has.Check("reading the schema");
-  if (has.Int(0) == 0) {
-    auto tables = c.Prepare("SELECT COUNT(*) FROM sqlite_master");
-    if (!tables.Step()) return tables.Check("reading the schema");
-    if (tables.Int(0) != 0) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("ledger ", c.path().string(),
-                       ": an SQLite database of another program (no schema_version table)"));
+// The state every read and write is checked against (inside the caller's transaction).
+absl::StatusOr<LedgerState> ReadState(SqliteDatabase& c) {
+  LedgerState state;
+  {
+    auto st = c.Prepare("SELECT ledger_id, compacted_through FROM meta");
+    if (!st.Step()) {
+      if (absl::Status s = st.Check("reading the ledger's state"); !s.ok()) return s;
+      return c.Fail(absl::StatusCode::kDataLoss, "meta has no row");
     }
-    return 0;
+    state.ledger_id = FromDb(st.Int(0));
+    state.compacted_through = FromDb(st.Int(1));
   }
-  auto st = c.Prepare("SELECT version FROM schema_version");
-  if (!st.Step()) {
-    if (absl::Status s = st.Check("reading the schema version"); !s.ok()) return s;
-    return absl::DataLossError(
-        absl::StrCat("ledger ", c.path().string(), ": schema_version has no row"));
-  }
-  return static_cast<int>(st.Int(0));
+  auto seq = c.Prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'");
+  if (seq.Step()) state.last_sequence = FromDb(seq.Int(0));
+  if (absl::Status s = seq.Check("reading the last sequence"); !s.ok()) return s;
+  return state;
 }
 
-absl::Status Migrate(internal::Connection& c) {
-  absl::StatusOr<int> version = SchemaVersion(c);
-  if (!version.ok()) return version.status();
-  const int latest = static_cast<int>(kMigrations.size());
-  if (*version > latest) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("ledger ", c.path().string(), ": schema version ", *version,
-                     " is newer than this build supports (", latest, ")"));
-  }
-  for (int v = *version; v < latest; ++v) {
-    Transaction tx(c, /*write=*/true);
-    if (!tx.status().ok()) return tx.status();
-    if (v == 0) {
-      if (absl::Status s = c.Exec("CREATE TABLE schema_version (version INTEGER NOT NULL);"
-                                  "INSERT INTO schema_version VALUES (0)");
-          !s.ok()) {
-        return s;
-      }
-    }
-    if (absl::Status s = c.Exec(kMigrations[v]); !s.ok()) {
-      return absl::Status(s.code(),
-                          absl::StrCat("migrating to version ", v + 1, ": ", s.message()));
-    }
-    if (v == 0) {
-      // The ledger's identity: resume tokens carry it, so a token minted by a database that
-      // was since replaced is refused instead of positioning a stream in unrelated events.
-      std::random_device rd;
-      uint64_t id = 0;
-      while (id == 0) id = (uint64_t{rd()} << 32) ^ rd();
-      auto meta = c.Prepare("INSERT INTO meta (singleton, ledger_id) VALUES (1, ?)");
-      meta.Bind(ToDb(id)).Step();
-      if (absl::Status s = meta.Check("creating the ledger's identity"); !s.ok()) return s;
-    }
-    auto set = c.Prepare("UPDATE schema_version SET version = ?");
-    set.Bind(v + 1).Step();
-    if (absl::Status s = set.Check("recording the schema version"); !s.ok()) return s;
-    if (absl::Status s = tx.Commit(); !s.ok()) return s;
-  }
-  return absl::OkStatus();
+// Run after migration `v` in its transaction. Version 1 gives the ledger its identity: resume
+// tokens carry it, so a token minted by a database that was since replaced is refused instead of
+// positioning a stream in unrelated events.
+absl::Status AfterMigration(SqliteDatabase& c, int v) {
+  if (v != 0) return absl::OkStatus();
+  std::random_device rd;
+  uint64_t id = 0;
+  while (id == 0) id = (uint64_t{rd()} << 32) ^ rd();
+  auto meta = c.Prepare("INSERT INTO meta (singleton, ledger_id) VALUES (1, ?)");
+  meta.Bind(ToDb(id)).Step();
+  return meta.Check("creating the ledger's identity");
 }
 
 // " AND account = ? ..." for the filter's set fields, in the order BindFilter binds them.
@@ -218,7 +156,7 @@ std::string FilterSql(const EventFilter& f, bool with_types) {
   return sql;
 }
 
-void BindFilter(internal::Connection::Stmt& st, const EventFilter& f, bool with_types) {
+void BindFilter(SqliteDatabase::Statement& st, const EventFilter& f, bool with_types) {
   if (!f.account.empty()) st.BindText(f.account);
   if (f.chat_id) st.Bind(*f.chat_id);
   if (f.link) st.BindText(*f.link);
@@ -245,16 +183,24 @@ SqliteLedger::~SqliteLedger() = default;
 absl::StatusOr<std::unique_ptr<SqliteLedger>> SqliteLedger::Open(Options options) {
   if (options.path.empty()) return absl::InvalidArgumentError("ledger: empty path");
   if (!options.clock) return absl::InvalidArgumentError("ledger: no clock");
-  if (absl::Status s = PrepareFile(options.path); !s.ok()) return s;
-  absl::StatusOr<std::unique_ptr<Connection>> writer = Connection::Open(options.path);
+  // A new file is created 0600 (names and request texts of users); an existing one is left as
+  // the operator set it. FULL: an append that returned survives a power cut, not only a crash.
+  SqliteOptions writer_options;
+  writer_options.label = "ledger";
+  writer_options.serialized = false;  // each connection is guarded by its own mutex
+  absl::StatusOr<std::unique_ptr<Connection>> writer =
+      SqliteDatabase::Open(options.path, writer_options);
   if (!writer.ok()) return writer.status();
   Connection& w = **writer;
-  // The first statement reads the header: a file that is not SQLite fails here.
-  if (absl::Status s = w.Exec("PRAGMA journal_mode = WAL"); !s.ok()) return s;
-  // FULL: an append that returned survives a power cut, not only a crash of this process.
-  if (absl::Status s = w.Exec("PRAGMA synchronous = FULL"); !s.ok()) return s;
-  if (absl::Status s = Migrate(w); !s.ok()) return s;
-  absl::StatusOr<std::unique_ptr<Connection>> reader = Connection::Open(options.path);
+  if (absl::Status s = w.Migrate(kMigrations, [&w](int v) { return AfterMigration(w, v); });
+      !s.ok()) {
+    return s;
+  }
+  SqliteOptions reader_options = writer_options;
+  reader_options.journal_mode.clear();
+  reader_options.synchronous.clear();
+  absl::StatusOr<std::unique_ptr<Connection>> reader =
+      SqliteDatabase::Open(options.path, reader_options);
   if (!reader.ok()) return reader.status();
   if (absl::Status s = (*reader)->Exec("PRAGMA query_only = 1"); !s.ok()) return s;
   return std::unique_ptr<SqliteLedger>(
@@ -298,7 +244,7 @@ absl::StatusOr<std::vector<AppendResult>> SqliteLedger::Append(std::span<const E
     }
     ins.Step();
     if (absl::Status s = ins.Check("appending an event"); !s.ok()) return s;
-    const uint64_t sequence = FromDb(sqlite3_last_insert_rowid(c.db()));
+    const uint64_t sequence = FromDb(sqlite3_last_insert_rowid(c.handle()));
     if (absl::Status s = ApplyDerivedState(e, sequence); !s.ok()) return s;
     results.push_back({sequence, false});
   }
@@ -327,7 +273,7 @@ absl::Status SqliteLedger::ApplyDerivedState(const Event& e, uint64_t sequence) 
     auto find = c.Prepare("SELECT link FROM pending WHERE account = ? AND chat_id = ? AND "
                           "user_id = ?");
     find.BindText(e.account).Bind(e.chat_id).Bind(e.user_id);
-    if (find.Step()) open_link = find.Text(0);
+    if (find.Step()) open_link = find.Blob(0);
     if (absl::Status s = find.Check("reading the backlog"); !s.ok()) return s;
   }
   auto close_request = [&]() -> absl::Status {
@@ -395,7 +341,7 @@ absl::StatusOr<ReadResult> SqliteLedger::Read(const ReadRequest& request) {
   Connection& c = *reader_;
   Transaction tx(c, /*write=*/false);
   if (!tx.status().ok()) return tx.status();
-  absl::StatusOr<LedgerState> state = c.State();
+  absl::StatusOr<LedgerState> state = ReadState(c);
   if (!state.ok()) return state.status();
   if (request.after_sequence < state->compacted_through ||
       request.after_sequence > state->last_sequence) {
@@ -415,9 +361,9 @@ absl::StatusOr<ReadResult> SqliteLedger::Read(const ReadRequest& request) {
     Event e;
     e.sequence = FromDb(st.Int(0));
     e.recorded_at_ms = st.Int(1);
-    e.account = st.Text(2);
+    e.account = st.Blob(2);
     e.chat_id = st.Int(3);
-    e.link = st.Text(4);
+    e.link = st.Blob(4);
     const int64_t type = st.Int(5);
     if (type < 1 || type > kMaxEventType) {
       return absl::DataLossError(absl::StrCat("ledger ", options_.path.string(), ": event ",
@@ -425,13 +371,13 @@ absl::StatusOr<ReadResult> SqliteLedger::Read(const ReadRequest& request) {
     }
     e.type = static_cast<EventType>(type);
     e.user_id = st.Int(6);
-    e.user_name = st.Text(7);
-    e.username = st.Text(8);
+    e.user_name = st.Blob(7);
+    e.username = st.Blob(8);
     e.date = st.Int(9);
-    e.about = st.Text(10);
+    e.about = st.Blob(10);
     e.actor_id = st.Int(11);
     e.pending_count = static_cast<int32_t>(st.Int(12));
-    e.idempotency_key = st.Text(13);
+    e.idempotency_key = st.Blob(13);
     result.events.push_back(std::move(e));
   }
   if (absl::Status s = st.Check("reading events"); !s.ok()) return s;
@@ -443,7 +389,7 @@ absl::StatusOr<LedgerState> SqliteLedger::State() {
   std::lock_guard lock(read_mutex_);
   Transaction tx(*reader_, /*write=*/false);
   if (!tx.status().ok()) return tx.status();
-  return reader_->State();
+  return ReadState(*reader_);
 }
 
 absl::StatusOr<PendingSnapshot> SqliteLedger::Pending(const EventFilter& filter) {
@@ -452,7 +398,7 @@ absl::StatusOr<PendingSnapshot> SqliteLedger::Pending(const EventFilter& filter)
   // One read transaction: the rows and the sequence they are current as of agree.
   Transaction tx(c, /*write=*/false);
   if (!tx.status().ok()) return tx.status();
-  absl::StatusOr<LedgerState> state = c.State();
+  absl::StatusOr<LedgerState> state = ReadState(c);
   if (!state.ok()) return state.status();
   PendingSnapshot snapshot;
   snapshot.as_of_sequence = state->last_sequence;
@@ -462,16 +408,16 @@ absl::StatusOr<PendingSnapshot> SqliteLedger::Pending(const EventFilter& filter)
   BindFilter(st, filter, false);
   while (st.Step()) {
     PendingRequest r;
-    r.account = st.Text(0);
+    r.account = st.Blob(0);
     r.chat_id = st.Int(1);
-    r.link = st.Text(2);
+    r.link = st.Blob(2);
     r.user_id = st.Int(3);
-    r.user_name = st.Text(4);
-    r.username = st.Text(5);
-    r.about = st.Text(6);
+    r.user_name = st.Blob(4);
+    r.username = st.Blob(5);
+    r.about = st.Blob(6);
     r.date = st.Int(7);
     r.sequence = FromDb(st.Int(8));
-    r.idempotency_key = st.Text(9);
+    r.idempotency_key = st.Blob(9);
     snapshot.requests.push_back(std::move(r));
   }
   if (absl::Status s = st.Check("reading the backlog"); !s.ok()) return s;
@@ -487,7 +433,7 @@ absl::StatusOr<std::vector<LinkStats>> SqliteLedger::Stats(const EventFilter& fi
   BindFilter(st, filter, false);
   std::vector<LinkStats> stats;
   while (st.Step()) {
-    stats.push_back({st.Text(0), st.Int(1), st.Text(2), st.Int(3), st.Int(4), st.Int(5),
+    stats.push_back({st.Blob(0), st.Int(1), st.Blob(2), st.Int(3), st.Int(4), st.Int(5),
                      st.Int(6)});
   }
   if (absl::Status s = st.Check("reading link statistics"); !s.ok()) return s;
@@ -500,7 +446,7 @@ absl::StatusOr<CompactionResult> SqliteLedger::Compact(const RetentionPolicy& po
   Connection& c = *writer_;
   Transaction tx(c, /*write=*/true);
   if (!tx.status().ok()) return tx.status();
-  absl::StatusOr<LedgerState> state = c.State();
+  absl::StatusOr<LedgerState> state = ReadState(c);
   if (!state.ok()) return state.status();
   // Compaction removes a prefix (everything below `keep_from`), so "compacted through" is one
   // number a resume position can be checked against, even if the clock once went backwards.
@@ -527,7 +473,7 @@ absl::StatusOr<CompactionResult> SqliteLedger::Compact(const RetentionPolicy& po
   auto del = c.Prepare("DELETE FROM events WHERE sequence < ?");
   del.Bind(SequenceBound(keep_from)).Step();
   if (absl::Status s = del.Check("compacting events"); !s.ok()) return s;
-  result.removed = static_cast<uint64_t>(sqlite3_changes(c.db()));
+  result.removed = static_cast<uint64_t>(sqlite3_changes(c.handle()));
   result.compacted_through = keep_from - 1;
   auto meta = c.Prepare("UPDATE meta SET compacted_through = ?");
   meta.Bind(ToDb(result.compacted_through)).Step();

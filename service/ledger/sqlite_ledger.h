@@ -12,11 +12,12 @@
 #include "absl/time/clock.h"
 #include "service/ledger/ledger.h"
 
+namespace mtproto::store {
+class SqliteDatabase;
+}  // namespace mtproto::store
+
 namespace invitegate::ledger {
 
-namespace internal {
-class Connection;  // one SQLite connection with its statement cache
-}  // namespace internal
 
 // The single-process Ledger. One write connection (appends and compaction, serialized) and one
 // read connection (reads do not wait behind an fsync'ing append: WAL readers see the last
@@ -43,7 +44,7 @@ class SqliteLedger final : public Ledger {
                                                          absl::Time now) override;
 
  private:
-  using Connection = internal::Connection;
+  using Connection = mtproto::store::SqliteDatabase;  // with its statement cache
   SqliteLedger(Options options, std::unique_ptr<Connection> writer,
                std::unique_ptr<Connection> reader);
 

@@ -14,6 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "mtproto/emulator/server.h"
+#include "tests/integration/engine/signed_in_engine.h"
 #include "tests/integration/running_emulator.h"
 
 namespace mtproto::engine {
@@ -23,11 +24,12 @@ namespace api = tl::api;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr char kBotToken[] = "2000001:AAEmulatorInvitegateBotToken0000001";
-constexpr int64_t kBotId = 2000001;
-constexpr char kBobPhone[] = "9996625678";
-constexpr char kBobPassword[] = "emulator-2fa-pass";
-constexpr char kAlicePhone[] = "9996621234";
+using testing::kBotId;
+using testing::kBotToken;
+// The sign-in tests below walk through the steps themselves.
+constexpr const char* kBobPhone = testing::kBob.phone;
+constexpr const char* kBobPassword = testing::kBob.password;
+constexpr const char* kAlicePhone = testing::kAlice.phone;
 
 api::users_getUsers GetSelf() {
   api::users_getUsers call;
@@ -44,11 +46,7 @@ class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(env_.Start("invitegate-engine-test").ok());
-    const emulator::EmulatorEndpoints& emulator = env_.endpoints();
-    std::map<int, int> ports;
-    for (const emulator::DcEndpoint& dc : emulator.dcs) ports[dc.id] = dc.port;
-    absl::StatusOr<TelegramEndpoints> ours =
-        EmulatorEndpoints(emulator.dcs.front().host, ports, emulator.public_key_pem);
+    absl::StatusOr<TelegramEndpoints> ours = testing::EngineEndpoints(env_.endpoints());
     ASSERT_TRUE(ours.ok()) << ours.status();
     endpoints_ = *ours;
   }
@@ -57,15 +55,9 @@ class EngineTest : public ::testing::Test {
   }
 
   EngineOptions Options() {
-    EngineOptions options;
-    options.endpoints = endpoints_;
-    options.api_id = 1;
-    options.api_hash = "0123456789abcdef0123456789abcdef";
+    EngineOptions options = testing::BaseOptions(endpoints_, env_.dir() / "account.db");
     options.device_model = "engine test";
-    options.store_path = env_.dir() / "account.db";
     options.flood_wait_threshold = seconds(2);
-    options.reconnect.initial_backoff = milliseconds(10);
-    options.reconnect.max_backoff = milliseconds(200);
     return options;
   }
   void StartEngine(EngineOptions options) {

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "mtproto/emulator/server.h"
 #include "mtproto/engine/invite_link.h"
+#include "tests/integration/engine/signed_in_engine.h"
 #include "tests/integration/running_emulator.h"
 
 namespace mtproto::engine {
@@ -24,7 +25,6 @@ namespace api = tl::api;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr char kBotToken[] = "2000001:AAEmulatorInvitegateBotToken0000001";
 constexpr int64_t kAliceId = 1000001;
 constexpr int64_t kDaveId = 1000004;
 constexpr int64_t kErinId = 1000005;
@@ -35,16 +35,13 @@ constexpr char kSupergroup[] = "@invitegate_group";
 constexpr char kSupergroupId[] = "-1000004000001";
 constexpr int64_t kChannelId = 4000002;
 
-struct Account {
-  const char* phone;
-  const char* code;
-};
-constexpr Account kAlice{"9996621234", "22222"};
-constexpr Account kCarol{"9996631111", "33333"};
-constexpr Account kDave{"9996641001", "44444"};
-constexpr Account kErin{"9996641002", "44444"};
-constexpr Account kFrank{"9996641003", "44444"};
-constexpr Account kGrace{"9996641004", "44444"};
+using Account = testing::TestAccount;
+using testing::kAlice;
+using testing::kCarol;
+using testing::kDave;
+using testing::kErin;
+using testing::kFrank;
+using testing::kGrace;
 
 // The name of the Telegram error in `status` ("" when it is not an rpc_error).
 std::string ErrorName(const absl::Status& status) {
@@ -82,25 +79,15 @@ class InvitesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(env_.Start("invitegate-invites-test").ok());
-    const emulator::EmulatorEndpoints& emulator = env_.endpoints();
-    std::map<int, int> ports;
-    for (const emulator::DcEndpoint& dc : emulator.dcs) ports[dc.id] = dc.port;
-    absl::StatusOr<TelegramEndpoints> ours =
-        EmulatorEndpoints(emulator.dcs.front().host, ports, emulator.public_key_pem);
+    absl::StatusOr<TelegramEndpoints> ours = testing::EngineEndpoints(env_.endpoints());
     ASSERT_TRUE(ours.ok()) << ours.status();
     endpoints_ = *ours;
   }
 
   EngineOptions Options(const std::string& name) {
-    EngineOptions options;
-    options.endpoints = endpoints_;
-    options.api_id = 1;
-    options.api_hash = "0123456789abcdef0123456789abcdef";
+    EngineOptions options = testing::BaseOptions(endpoints_, env_.dir() / (name + ".db"));
     options.device_model = "invites test";
-    options.store_path = env_.dir() / (name + ".db");
     options.flood_wait_threshold = seconds(2);
-    options.reconnect.initial_backoff = milliseconds(10);
-    options.reconnect.max_backoff = milliseconds(200);
     return options;
   }
 
@@ -118,19 +105,15 @@ class InvitesTest : public ::testing::Test {
   Client User(const Account& account) {
     Client client = Start(account.phone);
     if (!client.engine) return client;
-    if (!client.engine->IsSignedIn()) {
-      absl::Status sent = client.engine->SendCode(account.phone);
-      EXPECT_TRUE(sent.ok()) << sent;
-      absl::StatusOr<SignInStep> step = client.engine->SignIn(account.code);
-      EXPECT_TRUE(step.ok() && *step == SignInStep::kSignedIn) << account.phone;
-    }
+    absl::Status signed_in = testing::SignInUser(*client.engine, account);
+    EXPECT_TRUE(signed_in.ok()) << account.phone << ": " << signed_in;
     return client;
   }
 
   Client Bot() {
     Client client = Start("bot");
     if (!client.engine) return client;
-    absl::StatusOr<int64_t> id = client.engine->SignInBot(kBotToken);
+    absl::StatusOr<int64_t> id = testing::SignInBot(*client.engine);
     EXPECT_TRUE(id.ok()) << id.status();
     return client;
   }
@@ -240,10 +223,9 @@ TEST_F(InvitesTest, SubscriptionLinkOnTheChannel) {
   // its access hash to an account that has not seen it yet.
   absl::StatusOr<ResolvedPeer> warm =
       alice->resolver().Resolve("channel:" + std::to_string(kChannelId), Soon());
-  if (!warm.ok() && warm.status().code() == absl::StatusCode::kNotFound) {
-    GTEST_SKIP() << "the emulator does not list dialogs yet: " << warm.status();
-  }
   ASSERT_TRUE(warm.ok()) << warm.status();
+  EXPECT_EQ(warm->peer.kind, PeerKind::kChannel);
+  EXPECT_NE(warm->peer.access_hash, 0);
   CreateLinkOptions o;
   o.subscription = SubscriptionPricing{2592000, 10};
   ASSERT_OK_AND_ASSIGN(link, alice->CreateLink("channel:" + std::to_string(kChannelId), o, Soon()));

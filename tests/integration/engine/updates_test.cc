@@ -20,6 +20,7 @@
 #include "mtproto/emulator/server.h"
 #include "mtproto/emulator/update_hub.h"
 #include "mtproto/engine/engine.h"
+#include "tests/integration/engine/signed_in_engine.h"
 #include "tests/integration/running_emulator.h"
 
 namespace mtproto::engine {
@@ -29,8 +30,7 @@ namespace api = tl::api;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr char kBotToken[] = "2000001:AAEmulatorInvitegateBotToken0000001";
-constexpr int64_t kBotId = 2000001;
+using testing::kBotId;
 constexpr int64_t kChannel = 4242;
 constexpr int64_t kFirstRequester = 7'000'000;
 
@@ -83,23 +83,14 @@ class UpdatesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(env_.Start("invitegate-updates-test").ok());
-    const emulator::EmulatorEndpoints& emulator = env_.endpoints();
-    std::map<int, int> ports;
-    for (const emulator::DcEndpoint& dc : emulator.dcs) ports[dc.id] = dc.port;
-    absl::StatusOr<TelegramEndpoints> ours =
-        EmulatorEndpoints(emulator.dcs.front().host, ports, emulator.public_key_pem);
+    absl::StatusOr<TelegramEndpoints> ours = testing::EngineEndpoints(env_.endpoints());
     ASSERT_TRUE(ours.ok()) << ours.status();
     endpoints_ = *ours;
   }
   void TearDown() override { engine_.reset(); }
 
   EngineOptions Options() {
-    EngineOptions options;
-    options.endpoints = endpoints_;
-    options.api_id = 1;
-    options.api_hash = "0123456789abcdef0123456789abcdef";
-    options.store_path = env_.dir() / "account.db";
-    options.reconnect.initial_backoff = milliseconds(10);
+    EngineOptions options = testing::BaseOptions(endpoints_, env_.dir() / "account.db");
     options.reconnect.max_backoff = milliseconds(100);
     options.update_hold = milliseconds(200);
     options.fetch_retry = milliseconds(100);
@@ -112,7 +103,7 @@ class UpdatesTest : public ::testing::Test {
     engine_ = std::move(*engine);
   }
   void SignInBot() {
-    absl::StatusOr<int64_t> id = engine_->SignInBot(kBotToken);
+    absl::StatusOr<int64_t> id = testing::SignInBot(*engine_);
     ASSERT_TRUE(id.ok()) << id.status();
   }
   // A fresh account's updates start where updates.getState finds them: what is published before
