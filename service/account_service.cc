@@ -75,11 +75,22 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
       reactor->Finish(violations.ToStatus());
       return reactor;
     }
+    // Any token with "read" may list; it sees only the accounts it is scoped to.
+    std::optional<auth::Principal> who;
+    if (context_.authorizer != nullptr) {
+      absl::StatusOr<auth::Principal> checked = context_.authorizer->Check(*ctx, Action::kRead, {});
+      if (!checked.ok()) {
+        reactor->Finish(auth::ToGrpcStatus(checked.status()));
+        return reactor;
+      }
+      who = *std::move(checked);
+    }
     const engine::Deadline deadline = EngineDeadline(*ctx, context_.default_timeout);
-    context_.pool->Run([this, reactor, response, size, after, deadline] {
+    context_.pool->Run([this, reactor, response, size, after, deadline, who = std::move(who)] {
       std::vector<std::string> ids = context_.accounts->Ids();
       for (const std::string& id : ids) {
         if (!after.empty() && id <= after) continue;
+        if (who.has_value() && !context_.authorizer->AllowsAccount(*who, id)) continue;
         if (response->accounts_size() == size) {
           response->set_next_page_token(EncodePageToken({response->accounts().rbegin()->name().substr(9)}));
           break;
@@ -101,6 +112,10 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
     std::optional<std::string> id = ParseAccountName(request->name(), "name", violations);
     if (!violations.empty()) {
       reactor->Finish(violations.ToStatus());
+      return reactor;
+    }
+    if (grpc::Status s = Authorize(context_, *ctx, Action::kRead, *id); !s.ok()) {
+      reactor->Finish(s);
       return reactor;
     }
     absl::StatusOr<std::shared_ptr<AccountBackend>> account = context_.accounts->Get(*id);
@@ -176,12 +191,17 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
   }
 
   // Runs one blocking sign-in step on the pool, then answers with the account's new state.
+  // Signing an account in (or creating one) is an "admin" action on that account.
   ServerUnaryReactor* Step(CallbackServerContext* ctx, Violations violations,
                            const std::optional<std::string>& id, v1::Account* response,
                            bool create, std::function<absl::Status(AccountBackend&)> step) {
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     if (!violations.empty()) {
       reactor->Finish(violations.ToStatus());
+      return reactor;
+    }
+    if (grpc::Status s = Authorize(context_, *ctx, Action::kAdmin, *id); !s.ok()) {
+      reactor->Finish(s);
       return reactor;
     }
     const engine::Deadline deadline = EngineDeadline(*ctx, context_.default_timeout);

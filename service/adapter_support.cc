@@ -19,9 +19,18 @@ engine::Deadline EngineDeadline(const grpc::CallbackServerContext& ctx,
                           deadline - now_system);
 }
 
+grpc::Status Authorize(const ServiceContext& context, const grpc::CallbackServerContext& ctx,
+                       Action action, std::string_view account, std::string_view chat) {
+  if (context.authorizer == nullptr) return grpc::Status::OK;
+  absl::StatusOr<auth::Principal> who = context.authorizer->Check(ctx, action, account, chat);
+  return who.ok() ? grpc::Status::OK : auth::ToGrpcStatus(who.status());
+}
+
 grpc::Status BeginAccountCall(const ServiceContext& context,
-                              const grpc::CallbackServerContext& ctx,
-                              const std::string& account_id, AccountCall* call) {
+                              const grpc::CallbackServerContext& ctx, Action action,
+                              const std::string& account_id, std::string_view chat,
+                              AccountCall* call) {
+  if (grpc::Status s = Authorize(context, ctx, action, account_id, chat); !s.ok()) return s;
   absl::StatusOr<std::shared_ptr<AccountBackend>> account = context.accounts->Get(account_id);
   if (!account.ok()) {
     return ServiceError(grpc::StatusCode::NOT_FOUND, "ACCOUNT_NOT_FOUND",

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -14,10 +15,13 @@
 #include "invitegate/v1/resources.pb.h"
 #include "mtproto/engine/invites.h"
 #include "service/accounts.h"
+#include "service/auth/authorizer.h"
 #include "service/status_mapping.h"
 #include "service/validation.h"
 
 namespace invitegate::service {
+
+class JoinRequestStreams;  // service/event_pump.h
 
 // Shared by the services of one server.
 struct ServiceContext {
@@ -25,7 +29,22 @@ struct ServiceContext {
   BlockingPool* pool = nullptr;
   // Used when the caller set no deadline: no Telegram call waits forever.
   std::chrono::seconds default_timeout{60};
+  // Checks every call's bearer token and scopes; null allows everything (tests that build the
+  // services without a config).
+  const auth::Authorizer* authorizer = nullptr;
+  // The join-request ledger, hub and event pumps (Watch, moderation, link statistics, bots'
+  // backlog); null: those RPCs answer UNIMPLEMENTED.
+  JoinRequestStreams* streams = nullptr;
 };
+
+// What a call does, for the token scopes (read, manage_links, moderate, admin).
+using Action = config::Action;
+
+// Authenticates the caller and checks it may do `action` on `account` and `chat` (empty: none);
+// for RPCs that do not go through BeginAccountCall (ListAccounts, sign-in steps).
+[[nodiscard]] grpc::Status Authorize(const ServiceContext& context,
+                                     const grpc::CallbackServerContext& ctx, Action action,
+                                     std::string_view account, std::string_view chat = {});
 
 // The engine deadline for a call: the caller's gRPC deadline, or default_timeout from now.
 [[nodiscard]] mtproto::engine::Deadline EngineDeadline(const grpc::CallbackServerContext& ctx,
@@ -39,11 +58,15 @@ struct AccountCall {
   AccountKind kind = AccountKind::kUnknown;
 };
 
-// Looks the account up and checks it can make Telegram calls (signed in, invite API present);
-// on failure returns the status to finish the call with.
+// Checks the caller's token may do `action` on the account and `chat` (the chat segment of the
+// resource name as written; empty when the call names no chat), then looks the account up and
+// checks it can make Telegram calls (signed in, invite API present); on failure returns the
+// status to finish the call with (UNAUTHENTICATED / PERMISSION_DENIED before anything else, so a
+// caller learns nothing about accounts it may not use).
 [[nodiscard]] grpc::Status BeginAccountCall(const ServiceContext& context,
-                                            const grpc::CallbackServerContext& ctx,
-                                            const std::string& account_id, AccountCall* call);
+                                            const grpc::CallbackServerContext& ctx, Action action,
+                                            const std::string& account_id, std::string_view chat,
+                                            AccountCall* call);
 
 // Finishes `reactor` with the engine status mapped for `kind`.
 inline void FinishWith(grpc::ServerUnaryReactor* reactor, const absl::Status& status,

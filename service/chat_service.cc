@@ -48,7 +48,9 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, chat->account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, chat->account, chat->chat,
+                                          &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -98,7 +100,9 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, chat->account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, chat->account,
+                                          chat->chat, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -132,7 +136,9 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, chat->account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kAdmin, chat->account, chat->chat,
+                                          &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -170,7 +176,9 @@ class UsernameServiceImpl final : public v1::UsernameService::CallbackService {
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, chat->account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, chat->account, chat->chat,
+                                          &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -197,7 +205,9 @@ class UsernameServiceImpl final : public v1::UsernameService::CallbackService {
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, chat->account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, chat->account,
+                                          chat->chat, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -238,7 +248,8 @@ class UsernameServiceImpl final : public v1::UsernameService::CallbackService {
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, *account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, *account, {}, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }

@@ -3,7 +3,9 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "mtproto/emulator/world.h"
@@ -60,9 +62,11 @@ absl::StatusOr<std::vector<SampleAccount>> SampleAccounts(const std::string& wor
   return accounts;
 }
 
-absl::StatusOr<EmbeddedEmulator> StartEmbeddedEmulator(const std::filesystem::path& state_dir) {
+absl::StatusOr<EmbeddedEmulator> StartEmbeddedEmulator(const std::filesystem::path& state_dir,
+                                                       const std::filesystem::path& world_file) {
   emulator::EmulatorOptions options;
   options.state_dir = state_dir;
+  options.world_path = world_file.string();
   EmbeddedEmulator out;
   out.emulator = std::make_unique<emulator::Emulator>(std::move(options));
   absl::StatusOr<emulator::EmulatorEndpoints> endpoints = out.emulator->Start();
@@ -113,6 +117,121 @@ absl::Status SignInSampleAccounts(AccountRegistry& registry, const std::string& 
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<engine::TelegramEndpoints> ConfiguredEndpoints(
+    const config::TelegramConfig& telegram) {
+  using config::TelegramTarget;
+  absl::StatusOr<engine::TelegramEndpoints> endpoints;
+  switch (telegram.target) {
+    case TelegramTarget::kProduction: endpoints = engine::ProductionEndpoints(); break;
+    case TelegramTarget::kTest: endpoints = engine::TestEndpoints(); break;
+    case TelegramTarget::kCustom: {
+      if (!telegram.ready_file.empty()) {
+        endpoints = engine::EmulatorEndpointsFromReadyFile(telegram.ready_file);
+        break;
+      }
+      if (telegram.dcs.empty() || telegram.public_key_file.empty()) {
+        return absl::InvalidArgumentError(
+            "telegram: target \"custom\" needs ready_file, or dcs and public_key_file");
+      }
+      std::ifstream in(telegram.public_key_file);
+      std::stringstream pem;
+      pem << in.rdbuf();
+      if (!in) {
+        return absl::NotFoundError(
+            absl::StrCat("telegram.public_key_file: cannot read ", telegram.public_key_file));
+      }
+      std::map<int, int> ports;
+      for (const config::TelegramConfig::Dc& dc : telegram.dcs) ports[dc.id] = dc.port;
+      endpoints = engine::EmulatorEndpoints(telegram.dcs.front().host, ports, pem.str());
+      if (!endpoints.ok()) break;
+      endpoints->dcs.clear();  // each DC at its own host
+      for (const config::TelegramConfig::Dc& dc : telegram.dcs) {
+        endpoints->dcs.push_back({.id = dc.id, .host = dc.host, .port = dc.port});
+      }
+      endpoints->test_mode = telegram.test_mode;
+      break;
+    }
+    case TelegramTarget::kEmulator:
+      return absl::InvalidArgumentError("the embedded emulator's endpoints come from starting it");
+  }
+  if (!endpoints.ok()) return endpoints.status();
+  endpoints->default_dc = telegram.default_dc;
+  return endpoints;
+}
+
+AccountFactory ConfiguredAccountFactory(const config::Config& config,
+                                        engine::TelegramEndpoints endpoints,
+                                        std::filesystem::path accounts_dir) {
+  // Copies: the factory outlives the caller's config.
+  return [accounts = config.accounts, telegram = config.telegram,
+          flood_wait = absl::ToChronoSeconds(config.flood_wait_threshold),
+          endpoints = std::move(endpoints), accounts_dir = std::move(accounts_dir)](
+             const std::string& id) -> absl::StatusOr<std::unique_ptr<AccountBackend>> {
+    engine::EngineOptions options;
+    options.endpoints = endpoints;
+    options.api_id = telegram.api_id;
+    options.api_hash = telegram.api_hash.Reveal();
+    options.flood_wait_threshold = flood_wait;
+    options.store_path = accounts_dir / (id + ".db");
+    for (const config::AccountConfig& account : accounts) {
+      if (account.name != id) continue;
+      if (account.api_id != 0) options.api_id = account.api_id;
+      if (!account.api_hash.empty()) options.api_hash = account.api_hash.Reveal();
+      if (!account.session_path.empty()) options.store_path = account.session_path;
+    }
+    if (options.api_id == 0) options.api_id = 1;  // the emulator accepts any API id
+    if (options.api_hash.empty()) options.api_hash = "00000000000000000000000000000000";
+    std::error_code error;
+    std::filesystem::create_directories(options.store_path.parent_path(), error);
+    if (error) {
+      return absl::InternalError(absl::StrCat("cannot create ",
+                                              options.store_path.parent_path().string(), ": ",
+                                              error.message()));
+    }
+    ::chmod(options.store_path.parent_path().c_str(), 0700);
+    absl::StatusOr<std::unique_ptr<EngineAccount>> account =
+        EngineAccount::Create(id, std::move(options));
+    if (!account.ok()) return account.status();
+    return std::unique_ptr<AccountBackend>(std::move(*account));
+  };
+}
+
+absl::Status SignInConfiguredAccounts(AccountRegistry& registry, const config::Config& config,
+                                      const logging::Logger& logger) {
+  absl::Status first;
+  for (const config::AccountConfig& configured : config.accounts) {
+    const logging::Logger log = logger.With({{"account", configured.name}});
+    absl::StatusOr<std::shared_ptr<AccountBackend>> account = registry.GetOrCreate(configured.name);
+    absl::Status status = account.status();
+    if (account.ok()) {
+      absl::StatusOr<mtproto::store::AccountState> state = (*account)->State();
+      if (state.ok() && state->login_state == mtproto::store::LoginState::kSignedIn) {
+        log.Info("session signed in");
+        continue;
+      }
+      if (configured.kind == config::AccountKind::kBot) {
+        status = (*account)->SignInBot(configured.bot_token.Reveal()).status();
+        if (status.ok()) log.Info("bot signed in");
+      } else if (state.ok() && (state->login_state == mtproto::store::LoginState::kCodeSent ||
+                                state->login_state == mtproto::store::LoginState::kPasswordNeeded)) {
+        log.Info("sign-in in progress: complete it with AccountService (invitegate login)");
+      } else {
+        status = (*account)->SendCode(configured.phone.Reveal());
+        if (status.ok()) {
+          log.Info("login code sent: complete the sign-in with AccountService.SubmitSignInCode "
+                   "(invitegate login)",
+                   {{"phone", configured.phone}});
+        }
+      }
+    }
+    if (!status.ok()) {
+      log.Error("cannot sign in", {{"status", status}});
+      if (first.ok()) first = status;
+    }
+  }
+  return first;
 }
 
 }  // namespace invitegate::service

@@ -16,6 +16,8 @@
 #include "mtproto/emulator/server.h"
 #include "mtproto/engine/telegram_config.h"
 #include "service/accounts.h"
+#include "service/config/config.h"
+#include "service/log/logger.h"
 
 namespace invitegate::service {
 
@@ -40,9 +42,32 @@ struct EmbeddedEmulator {
   std::unique_ptr<mtproto::emulator::Emulator> emulator;
   mtproto::engine::TelegramEndpoints endpoints;
 };
-// Starts the emulator with the sample world, its state in `state_dir` (kept across restarts).
+// Starts the emulator with the sample world (or the world file, if given), its state in
+// `state_dir` (kept across restarts).
 [[nodiscard]] absl::StatusOr<EmbeddedEmulator> StartEmbeddedEmulator(
-    const std::filesystem::path& state_dir);
+    const std::filesystem::path& state_dir, const std::filesystem::path& world_file = {});
+
+// --- Accounts from the config (deploy/invitegate.example.json).
+
+// The endpoints of telegram.target production / test / custom (ready_file, or dcs +
+// public_key_file). Not for kEmulator (StartEmbeddedEmulator gives those).
+[[nodiscard]] absl::StatusOr<mtproto::engine::TelegramEndpoints> ConfiguredEndpoints(
+    const config::TelegramConfig& telegram);
+
+// Makes EngineAccounts: a configured account with its session_path and API credentials (its own
+// api_id/api_hash, else telegram's); any other id (created by AccountService sign-in) with its
+// store at <accounts_dir>/<id>.db and telegram's credentials.
+[[nodiscard]] AccountFactory ConfiguredAccountFactory(const config::Config& config,
+                                                      mtproto::engine::TelegramEndpoints endpoints,
+                                                      std::filesystem::path accounts_dir);
+
+// Signs the configured accounts in where their session is not signed in yet: bots by token;
+// users get a login code sent (the operator completes with AccountService.SubmitSignInCode, then
+// SubmitSignInPassword). Failures are logged and do not stop the others (health stays
+// NOT_SERVING until they are signed in); the status is the first failure.
+[[nodiscard]] absl::Status SignInConfiguredAccounts(AccountRegistry& registry,
+                                                    const config::Config& config,
+                                                    const logging::Logger& logger);
 
 // Signs each sample account in (creating it in `registry`): bots by token, users by phone and
 // the test login code, then the 2FA password when asked. Accounts already signed in (a restart

@@ -70,7 +70,9 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, chat->account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, chat->account,
+                                          chat->chat, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -106,7 +108,9 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, name->chat.account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, name->chat.account,
+                                          name->chat.chat, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -151,7 +155,9 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, chat->account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, chat->account, chat->chat,
+                                          &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -225,7 +231,9 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, name->chat.account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, name->chat.account,
+                                          name->chat.chat, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -250,7 +258,9 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, name->chat.account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, name->chat.account,
+                                          name->chat.chat, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -280,7 +290,9 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, name->chat.account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, name->chat.account,
+                                          name->chat.chat, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -308,7 +320,9 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, chat->account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, chat->account,
+                                          chat->chat, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -330,7 +344,9 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, chat->account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, chat->account, chat->chat,
+                                          &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -366,7 +382,8 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, *account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, *account, {}, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
@@ -422,7 +439,8 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       return reactor;
     }
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, *account, &call); !s.ok()) {
+    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kAdmin, *account, {}, &call);
+        !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
