@@ -15,6 +15,14 @@ packages=(
   # Debian's Python 3 runs the TL code generator; Telethon, pyaes and cryptography
   # are the independent implementations the crypto tests cross-check against.
   python3 python3-telethon python3-pyaes python3-cryptography
+  # The language bindings (client/python, client/go). Python: Debian's gRPC runtime (its version
+  # matches grpc_python_plugin). Go, offline in GOPATH mode from /usr/share/gocode: the 1-5
+  # protobuf shim (not golang-goprotobuf-dev, which pulls the 1-3 one that conflicts with it and
+  # makes protoc-gen-go 1.28 code panic), genproto for google.rpc's error details. The openssl
+  # CLI makes the throw-away CA of the Python TLS test.
+  python3-grpcio python3-protobuf golang-go golang-google-grpc-dev
+  golang-github-golang-protobuf-1-5-dev golang-google-protobuf-dev golang-google-genproto-dev
+  protoc-gen-go protoc-gen-go-grpc openssl
 )
 
 # Node.js runs the interop clients (mtcute, gramjs); the machine image usually ships a newer
