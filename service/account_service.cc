@@ -71,10 +71,7 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
         after = (*fields)[0];
       }
     }
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     // Any token with "read" may list; it sees only the accounts it is scoped to.
     std::optional<auth::Principal> who;
     if (context_.authorizer != nullptr) {
@@ -110,10 +107,7 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<std::string> id = ParseAccountName(request->name(), "name", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     if (grpc::Status s = Authorize(context_, *ctx, Action::kRead, *id); !s.ok()) {
       reactor->Finish(s);
       return reactor;
@@ -196,10 +190,7 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
                            const std::optional<std::string>& id, v1::Account* response,
                            bool create, std::function<absl::Status(AccountBackend&)> step) {
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     if (grpc::Status s = Authorize(context_, *ctx, Action::kAdmin, *id); !s.ok()) {
       reactor->Finish(s);
       return reactor;

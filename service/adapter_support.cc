@@ -56,6 +56,21 @@ grpc::Status BeginAccountCall(const ServiceContext& context,
   return grpc::Status::OK;
 }
 
+bool BeginUnaryAccountCall(const ServiceContext& context, const grpc::CallbackServerContext& ctx,
+                           grpc::ServerUnaryReactor* reactor, Action action,
+                           const std::string& account_id, std::string_view chat,
+                           AccountCall* call) {
+  grpc::Status status = BeginAccountCall(context, ctx, action, account_id, chat, call);
+  if (!status.ok()) reactor->Finish(status);
+  return status.ok();
+}
+
+bool FinishIfInvalid(grpc::ServerUnaryReactor* reactor, const Violations& violations) {
+  if (violations.empty()) return false;
+  reactor->Finish(violations.ToStatus());
+  return true;
+}
+
 void SetTimestamp(int64_t unix_seconds, google::protobuf::Timestamp* out) {
   out->set_seconds(unix_seconds);
   out->set_nanos(0);

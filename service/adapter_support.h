@@ -68,6 +68,16 @@ struct AccountCall {
                                             const std::string& account_id, std::string_view chat,
                                             AccountCall* call);
 
+// BeginAccountCall for a unary RPC: a refusal finishes `reactor` and returns false.
+[[nodiscard]] bool BeginUnaryAccountCall(const ServiceContext& context,
+                                         const grpc::CallbackServerContext& ctx,
+                                         grpc::ServerUnaryReactor* reactor, Action action,
+                                         const std::string& account_id, std::string_view chat,
+                                         AccountCall* call);
+
+// Finishes `reactor` with INVALID_ARGUMENT when the request had violations; true then.
+[[nodiscard]] bool FinishIfInvalid(grpc::ServerUnaryReactor* reactor, const Violations& violations);
+
 // Finishes `reactor` with the engine status mapped for `kind`.
 inline void FinishWith(grpc::ServerUnaryReactor* reactor, const absl::Status& status,
                        AccountKind kind) {

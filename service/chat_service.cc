@@ -43,17 +43,11 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->name(), "name", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, chat->account, chat->chat,
-                                          &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kRead, chat->account, chat->chat,
+                               &call))
       return reactor;
-    }
     if (chat->peer[0] != '@') {
       reactor->Finish(ServiceError(grpc::StatusCode::UNIMPLEMENTED, "CHAT_BY_ID_UNSUPPORTED",
                                    "GetChat reads chats by username for now"));
@@ -95,17 +89,11 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
         violations.Add("update_mask", absl::StrCat("\"", path, "\" is not a chat setting"));
       }
     }
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, chat->account,
-                                          chat->chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kManageLinks, chat->account,
+                               chat->chat, &call))
       return reactor;
-    }
     response->set_name(settings.name());
     if (join_request.has_value()) response->set_join_requests_required(*join_request);
     if (join_to_send.has_value()) response->set_join_to_send(*join_to_send);
@@ -131,17 +119,11 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->name(), "name", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kAdmin, chat->account, chat->chat,
-                                          &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kAdmin, chat->account, chat->chat,
+                               &call))
       return reactor;
-    }
     call.api->JoinChannelAsync(
         chat->peer, call.deadline,
         [reactor, response, account = chat->account, kind = call.kind](
@@ -171,17 +153,11 @@ class UsernameServiceImpl final : public v1::UsernameService::CallbackService {
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->chat(), "chat", violations);
     if (!IsValidNewUsername(request->username())) violations.Add("username", kUsernameRule);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, chat->account, chat->chat,
-                                          &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kRead, chat->account, chat->chat,
+                               &call))
       return reactor;
-    }
     call.api->CheckUsernameAsync(chat->peer, request->username(), call.deadline,
                                  [reactor, response, kind = call.kind](absl::StatusOr<bool> free) {
                                    if (!free.ok()) return FinishWith(reactor, free.status(), kind);
@@ -200,17 +176,11 @@ class UsernameServiceImpl final : public v1::UsernameService::CallbackService {
     if (!request->username().empty() && !IsValidNewUsername(request->username())) {
       violations.Add("username", absl::StrCat(kUsernameRule, "; or empty to remove it"));
     }
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, chat->account,
-                                          chat->chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kManageLinks, chat->account,
+                               chat->chat, &call))
       return reactor;
-    }
     engine::InviteApi* api = call.api;
     const std::string username = request->username();
     call.api->UpdateUsernameAsync(
@@ -243,16 +213,10 @@ class UsernameServiceImpl final : public v1::UsernameService::CallbackService {
       violations.Add("username", "a username (4-32 characters of [A-Za-z0-9_]), with or without "
                                  "'@', or a t.me/<username> link");
     }
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, *account, {}, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kRead, *account, {}, &call))
       return reactor;
-    }
     call.api->ResolveUsernameAsync(
         username, call.deadline,
         [reactor, response, account = *account, kind = call.kind](

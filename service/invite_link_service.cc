@@ -65,17 +65,11 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
       violations.Add("invite_link.subscription_pricing",
                      "period_seconds and amount_stars must be positive");
     }
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, chat->account,
-                                          chat->chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kManageLinks, chat->account,
+                               chat->chat, &call))
       return reactor;
-    }
     engine::CreateLinkOptions options;
     if (link.has_expire_time()) options.expire_date = static_cast<int32_t>(link.expire_time().seconds());
     if (link.has_usage_limit()) options.usage_limit = link.usage_limit();
@@ -103,17 +97,11 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<InviteLinkName> name = ParseInviteLinkName(request->name(), "name", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, name->chat.account,
-                                          name->chat.chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kRead, name->chat.account,
+                               name->chat.chat, &call))
       return reactor;
-    }
     call.api->GetLinkAsync(name->chat.peer, name->hash, call.deadline,
                            [reactor, response, name = *name, kind = call.kind](
                                absl::StatusOr<engine::InviteLink> result) {
@@ -150,17 +138,11 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
         options.cursor = cursor;
       }
     }
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, chat->account, chat->chat,
-                                          &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kRead, chat->account, chat->chat,
+                               &call))
       return reactor;
-    }
     if (call.kind == AccountKind::kBot) {
       reactor->Finish(NotAllowedForBots("Listing invite links"));
       return reactor;
@@ -226,17 +208,11 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
     if (limit && request_needed && link.has_usage_limit() && link.request_needed()) {
       violations.Add("invite_link.usage_limit", "cannot be combined with request_needed");
     }
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, name->chat.account,
-                                          name->chat.chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kManageLinks, name->chat.account,
+                               name->chat.chat, &call))
       return reactor;
-    }
     call.api->EditLinkAsync(name->chat.peer, name->hash, std::move(options), call.deadline,
                             [reactor, response, name = *name, kind = call.kind](
                                 absl::StatusOr<engine::EditedLink> result) {
@@ -253,17 +229,11 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<InviteLinkName> name = ParseInviteLinkName(request->name(), "name", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, name->chat.account,
-                                          name->chat.chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kManageLinks, name->chat.account,
+                               name->chat.chat, &call))
       return reactor;
-    }
     call.api->RevokeLinkAsync(
         name->chat.peer, name->hash, call.deadline,
         [reactor, response, name = *name, kind = call.kind](
@@ -285,17 +255,11 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<InviteLinkName> name = ParseInviteLinkName(request->name(), "name", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, name->chat.account,
-                                          name->chat.chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kManageLinks, name->chat.account,
+                               name->chat.chat, &call))
       return reactor;
-    }
     call.api->DeleteLinkAsync(name->chat.peer, name->hash, call.deadline,
                               [reactor, kind = call.kind](absl::Status status) {
                                 FinishWith(reactor, status, kind);
@@ -315,17 +279,11 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
     } else if (request->admin_user_id() > 0) {
       admin = std::to_string(request->admin_user_id());
     }
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kManageLinks, chat->account,
-                                          chat->chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kManageLinks, chat->account,
+                               chat->chat, &call))
       return reactor;
-    }
     call.api->DeleteRevokedLinksAsync(chat->peer, admin, call.deadline,
                                       [reactor, kind = call.kind](absl::Status status) {
                                         FinishWith(reactor, status, kind);
@@ -339,17 +297,11 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->parent(), "parent", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, chat->account, chat->chat,
-                                          &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kRead, chat->account, chat->chat,
+                               &call))
       return reactor;
-    }
     if (call.kind == AccountKind::kBot) {
       reactor->Finish(NotAllowedForBots("Listing the admins with invite links"));
       return reactor;
@@ -377,16 +329,10 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
     Violations violations;
     std::optional<std::string> account = ParseAccountName(request->account(), "account", violations);
     std::optional<std::string> hash = ParseInviteRef(request->invite_link(), "invite_link", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, *account, {}, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kRead, *account, {}, &call))
       return reactor;
-    }
     call.api->CheckLinkAsync(
         *hash, call.deadline,
         [reactor, response, account = *account, kind = call.kind](
@@ -434,16 +380,10 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
     Violations violations;
     std::optional<std::string> account = ParseAccountName(request->account(), "account", violations);
     std::optional<std::string> hash = ParseInviteRef(request->invite_link(), "invite_link", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kAdmin, *account, {}, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kAdmin, *account, {}, &call))
       return reactor;
-    }
     call.api->JoinByLinkAsync(
         *hash, call.deadline,
         [reactor, response, account = *account, kind = call.kind](

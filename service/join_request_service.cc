@@ -77,17 +77,11 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<ListArgs> args = ParseList(*request, true, violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, args->chat.account,
-                                          args->chat.chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kRead, args->chat.account,
+                               args->chat.chat, &call))
       return reactor;
-    }
     if (call.kind == AccountKind::kBot) {
       // Telegram refuses bots the list: serve what the bot was told, from the ledger.
       if (context_.streams == nullptr) {
@@ -120,17 +114,11 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<ListArgs> args = ParseList(*request, false, violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kRead, args->chat.account,
-                                          args->chat.chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kRead, args->chat.account,
+                               args->chat.chat, &call))
       return reactor;
-    }
     if (call.kind == AccountKind::kBot) {
       reactor->Finish(NotAllowedForBots("Listing the users who joined by link"));
       return reactor;
@@ -176,17 +164,11 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<JoinRequestName> name = ParseJoinRequestName(resource, "name", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kModerate, name->chat.account,
-                                          name->chat.chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kModerate, name->chat.account,
+                               name->chat.chat, &call))
       return reactor;
-    }
     // Name the outcome for the event pump (user admins only see the request vanish), and record
     // a bot's declines (Telegram never reports them to bots).
     const std::optional<int64_t> chat_id = CachedChatId(*call.account, name->chat);
@@ -231,17 +213,11 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
       std::optional<std::string> hash = ParseInviteRef(invite_link, "invite_link", violations);
       if (hash.has_value()) link = engine::InviteLinkForHash(*hash);
     }
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     AccountCall call;
-    if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kModerate, chat->account,
-                                          chat->chat, &call);
-        !s.ok()) {
-      reactor->Finish(s);
+    if (!BeginUnaryAccountCall(context_, *ctx, reactor, Action::kModerate, chat->account,
+                               chat->chat, &call))
       return reactor;
-    }
     auto done = [reactor, kind = call.kind](absl::Status status) {
       FinishWith(reactor, status, kind);
     };
@@ -272,10 +248,7 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<InviteLinkName> name = ParseInviteLinkName(request->name(), "name", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     return StatsCall(ctx, reactor, name->chat, name->hash,
                      [response, name = *name](const std::vector<ledger::LinkStats>& rows) {
                        response->set_invite_link(InviteLinkResourceName(
@@ -295,10 +268,7 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
     ServerUnaryReactor* reactor = ctx->DefaultReactor();
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->parent(), "parent", violations);
-    if (!violations.empty()) {
-      reactor->Finish(violations.ToStatus());
-      return reactor;
-    }
+    if (FinishIfInvalid(reactor, violations)) return reactor;
     return StatsCall(ctx, reactor, *chat, std::nullopt,
                      [response, chat = *chat](const std::vector<ledger::LinkStats>& rows) {
                        for (const ledger::LinkStats& row : rows) {
