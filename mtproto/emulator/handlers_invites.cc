@@ -52,6 +52,29 @@ const InviteLink* FindChatLink(Call& call, const ChatRecord& chat, std::string_v
   return l && l->chat_id == chat.id ? l : nullptr;
 }
 
+// The chat's link named by `link` (URL or hash) that the caller may manage; INVITE_HASH_EXPIRED
+// for a link the chat does not have, CHAT_ADMIN_REQUIRED for another admin's link.
+struct LinkRef {
+  const InviteLink* link = nullptr;
+  std::optional<RpcError> error;
+};
+LinkRef ManagedLink(Call& call, const ChatRecord& chat, std::string_view link) {
+  const InviteLink* l = FindChatLink(call, chat, link);
+  if (!l) return {nullptr, RpcError{400, "INVITE_HASH_EXPIRED"}};
+  if (!MayManage(chat, call.user_id, l->admin_id)) {
+    return {nullptr, RpcError{400, "CHAT_ADMIN_REQUIRED"}};
+  }
+  return {l, std::nullopt};
+}
+
+// messages.exportedChatInvite for `link`.
+RpcAnswer ExportedInvite(const InviteLink& link, Call& call) {
+  auto answer = std::make_unique<api::messages_exportedChatInvite>();
+  answer->invite = MakeInvite(link);
+  answer->users = MakeUsers({link.admin_id}, call, call.user_id);
+  return RpcAnswer::Of(std::move(answer));
+}
+
 // Validates expire_date / usage_limit / request_needed / title shared by export and edit.
 std::optional<RpcError> CheckLinkParams(const std::optional<int32_t>& expire_date,
                                         const std::optional<int32_t>& usage_limit,
@@ -163,13 +186,9 @@ Outcome GetExportedChatInvite(const api::messages_getExportedChatInvite& req, Ca
   if (ref.error) return *ref.error;
   const ChatRecord& chat = *ref.chat;
   if (!InviteAdmin(chat, call.user_id)) return Error(400, "CHAT_ADMIN_REQUIRED");
-  const InviteLink* link = FindChatLink(call, chat, req.link);
-  if (!link) return Error(400, "INVITE_HASH_EXPIRED");
-  if (!MayManage(chat, call.user_id, link->admin_id)) return Error(400, "CHAT_ADMIN_REQUIRED");
-  auto answer = std::make_unique<api::messages_exportedChatInvite>();
-  answer->invite = MakeInvite(*link);
-  answer->users = MakeUsers({link->admin_id}, call, call.user_id);
-  return RpcAnswer::Of(std::move(answer));
+  LinkRef link = ManagedLink(call, chat, req.link);
+  if (link.error) return *link.error;
+  return ExportedInvite(*link.link, call);
 }
 
 Outcome EditExportedChatInvite(const api::messages_editExportedChatInvite& req, Call& call) {
@@ -177,9 +196,9 @@ Outcome EditExportedChatInvite(const api::messages_editExportedChatInvite& req, 
   if (ref.error) return *ref.error;
   const ChatRecord& chat = *ref.chat;
   if (!InviteAdmin(chat, call.user_id)) return Error(400, "CHAT_ADMIN_REQUIRED");
-  const InviteLink* found = FindChatLink(call, chat, req.link);
-  if (!found) return Error(400, "INVITE_HASH_EXPIRED");
-  if (!MayManage(chat, call.user_id, found->admin_id)) return Error(400, "CHAT_ADMIN_REQUIRED");
+  LinkRef found_ref = ManagedLink(call, chat, req.link);
+  if (found_ref.error) return *found_ref.error;
+  const InviteLink* found = found_ref.link;
   if (!IsBot(call) && found->admin_id != call.user_id &&
       call.env.world->FindAccount(found->admin_id).bot) {
     return Error(403, "EDIT_BOT_INVITE_FORBIDDEN");
@@ -195,10 +214,7 @@ Outcome EditExportedChatInvite(const api::messages_editExportedChatInvite& req, 
     if (absl::Status s = state.PutLink(link); !s.ok()) return InternalError(s);
     if (link.hash != chat.primary_hash) {
       if (absl::Status s = batch.Commit(); !s.ok()) return InternalError(s);
-      auto answer = std::make_unique<api::messages_exportedChatInvite>();
-      answer->invite = MakeInvite(link);
-      answer->users = MakeUsers({link.admin_id}, call, call.user_id);
-      return RpcAnswer::Of(std::move(answer));
+      return ExportedInvite(link, call);
     }
     // Revoking the primary link makes a new primary for the same admin.
     InviteLink primary;
@@ -238,10 +254,7 @@ Outcome EditExportedChatInvite(const api::messages_editExportedChatInvite& req, 
   link.request_needed = request_needed;
   if (req.title) link.title = *req.title;
   if (absl::Status s = state.PutLink(link); !s.ok()) return InternalError(s);
-  auto answer = std::make_unique<api::messages_exportedChatInvite>();
-  answer->invite = MakeInvite(link);
-  answer->users = MakeUsers({link.admin_id}, call, call.user_id);
-  return RpcAnswer::Of(std::move(answer));
+  return ExportedInvite(link, call);
 }
 
 Outcome DeleteExportedChatInvite(const api::messages_deleteExportedChatInvite& req, Call& call) {
@@ -250,9 +263,9 @@ Outcome DeleteExportedChatInvite(const api::messages_deleteExportedChatInvite& r
   if (ref.error) return *ref.error;
   const ChatRecord& chat = *ref.chat;
   if (!InviteAdmin(chat, call.user_id)) return Error(400, "CHAT_ADMIN_REQUIRED");
-  const InviteLink* link = FindChatLink(call, chat, req.link);
-  if (!link) return Error(400, "INVITE_HASH_EXPIRED");
-  if (!MayManage(chat, call.user_id, link->admin_id)) return Error(400, "CHAT_ADMIN_REQUIRED");
+  LinkRef link_ref = ManagedLink(call, chat, req.link);
+  if (link_ref.error) return *link_ref.error;
+  const InviteLink* link = link_ref.link;
   if (!link->revoked) return Error(400, "INVITE_REVOKED_MISSING");
   if (absl::Status s = call.env.chats->DeleteLink(link->hash); !s.ok()) return InternalError(s);
   return RpcAnswer::Bool(true);
@@ -336,9 +349,9 @@ Outcome GetChatInviteImporters(const api::messages_getChatInviteImporters& req, 
   const InviteLink* link = nullptr;
   if (req.link) {
     if (has_q) return Error(400, "SEARCH_WITH_LINK_NOT_SUPPORTED");
-    link = FindChatLink(call, chat, *req.link);
-    if (!link) return Error(400, "INVITE_HASH_EXPIRED");
-    if (!MayManage(chat, call.user_id, link->admin_id)) return Error(400, "CHAT_ADMIN_REQUIRED");
+    LinkRef managed = ManagedLink(call, chat, *req.link);
+    if (managed.error) return *managed.error;
+    link = managed.link;
   }
   std::vector<const Importer*> rows =
       req.requested ? call.env.chats->RequestsOf(chat.id) : call.env.chats->ImportersOf(chat.id);
