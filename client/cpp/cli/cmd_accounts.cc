@@ -49,11 +49,7 @@ absl::Status Get(Invocation& inv) {
   request.set_name(*name);
   absl::StatusOr<v1::Account> account = (*client)->GetAccount(request);
   if (!account.ok()) return account.status();
-  if (inv.json) {
-    PrintJson(*inv.out, *account);
-  } else {
-    *inv.out << FormatAccount(*account) << "\n";
-  }
+  PrintResult(*inv.out, inv.json, *account, FormatAccount(*account));
   return absl::OkStatus();
 }
 

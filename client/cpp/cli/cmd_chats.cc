@@ -23,11 +23,7 @@ absl::Status Get(Invocation& inv) {
   if (!client.ok()) return client.status();
   absl::StatusOr<v1::Chat> chat = (*client)->GetChat(request);
   if (!chat.ok()) return chat.status();
-  if (inv.json) {
-    PrintJson(*inv.out, *chat);
-  } else {
-    *inv.out << FormatChat(*chat) << "\n";
-  }
+  PrintResult(*inv.out, inv.json, *chat, FormatChat(*chat));
   return absl::OkStatus();
 }
 
@@ -64,11 +60,7 @@ absl::Status Settings(Invocation& inv) {
     if (!updated.ok()) return updated.status();
     result = *std::move(updated);
   }
-  if (inv.json) {
-    PrintJson(*inv.out, result);
-  } else {
-    *inv.out << FormatSettings(result) << "\n";
-  }
+  PrintResult(*inv.out, inv.json, result, FormatSettings(result));
   return absl::OkStatus();
 }
 
@@ -123,11 +115,7 @@ absl::Status UpdateUsername(Invocation& inv) {
   if (!client.ok()) return client.status();
   absl::StatusOr<v1::Chat> updated = (*client)->UpdateUsername(request);
   if (!updated.ok()) return updated.status();
-  if (inv.json) {
-    PrintJson(*inv.out, *updated);
-  } else {
-    *inv.out << FormatChat(*updated) << "\n";
-  }
+  PrintResult(*inv.out, inv.json, *updated, FormatChat(*updated));
   return absl::OkStatus();
 }
 

@@ -60,11 +60,7 @@ absl::Status Create(Invocation& inv) {
   if (!client.ok()) return client.status();
   absl::StatusOr<v1::InviteLink> created = (*client)->CreateInviteLink(request);
   if (!created.ok()) return created.status();
-  if (inv.json) {
-    PrintJson(*inv.out, *created);
-  } else {
-    *inv.out << FormatLink(*created) << "\n";
-  }
+  PrintResult(*inv.out, inv.json, *created, FormatLink(*created));
   return absl::OkStatus();
 }
 
@@ -77,11 +73,7 @@ absl::Status Get(Invocation& inv) {
   if (!client.ok()) return client.status();
   absl::StatusOr<v1::InviteLink> link = (*client)->GetInviteLink(request);
   if (!link.ok()) return link.status();
-  if (inv.json) {
-    PrintJson(*inv.out, *link);
-  } else {
-    *inv.out << FormatLink(*link) << "\n";
-  }
+  PrintResult(*inv.out, inv.json, *link, FormatLink(*link));
   return absl::OkStatus();
 }
 
@@ -165,11 +157,7 @@ absl::Status Update(Invocation& inv) {
   if (!client.ok()) return client.status();
   absl::StatusOr<v1::InviteLink> updated = (*client)->UpdateInviteLink(request);
   if (!updated.ok()) return updated.status();
-  if (inv.json) {
-    PrintJson(*inv.out, *updated);
-  } else {
-    *inv.out << FormatLink(*updated) << "\n";
-  }
+  PrintResult(*inv.out, inv.json, *updated, FormatLink(*updated));
   return absl::OkStatus();
 }
 

@@ -51,6 +51,11 @@ void PrintJson(std::ostream& out, const google::protobuf::Message& message) {
   out << ToJson(message) << "\n";
 }
 
+void PrintResult(std::ostream& out, bool json, const google::protobuf::Message& message,
+                 const std::string& line) {
+  out << (json ? ToJson(message) : line) << "\n";
+}
+
 std::string FormatTime(const google::protobuf::Timestamp& time) {
   if (time.seconds() == 0 && time.nanos() == 0) return "-";
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(time.seconds()),

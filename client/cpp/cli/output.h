@@ -20,6 +20,9 @@ namespace invitegate::cli {
 // The message as one line of JSON.
 [[nodiscard]] std::string ToJson(const google::protobuf::Message& message);
 void PrintJson(std::ostream& out, const google::protobuf::Message& message);
+// A command's one result: as JSON when `json`, else as its human `line`.
+void PrintResult(std::ostream& out, bool json, const google::protobuf::Message& message,
+                 const std::string& line);
 
 // Human forms.
 [[nodiscard]] std::string FormatTime(const google::protobuf::Timestamp& time);
