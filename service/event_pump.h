@@ -55,6 +55,9 @@ struct StreamsOptions {
   // (WatchJoinRequests allows down to 1 s).
   absl::Duration hub_heartbeat = absl::Seconds(1);
   size_t subscriber_queue = 1024;              // events waiting per subscriber before cut-off
+  // A WatchJoinRequests stream's heartbeat when its request sets none (config
+  // stream.heartbeat_interval).
+  absl::Duration default_heartbeat = absl::Seconds(30);
   // How often new accounts (signed in through AccountService) are looked for.
   absl::Duration account_scan_interval = absl::Seconds(1);
   metrics::Metrics* metrics = nullptr;         // optional
@@ -97,6 +100,7 @@ class JoinRequestStreams {
   stream::Hub& hub() { return *hub_; }
   DecisionBook& decisions() { return decisions_; }
   metrics::Metrics* metrics() const { return options_.metrics; }
+  absl::Duration default_heartbeat() const { return options_.default_heartbeat; }
 
   // Records a decision the service made that Telegram will not report to `account` (a bot's
   // decline) for a request in the backlog; nothing when the backlog does not have it.

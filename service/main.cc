@@ -250,6 +250,7 @@ int main(int argc, char** argv) {
     options.streams->retention.max_events = static_cast<uint64_t>(cfg.ledger.retention_max_events);
   }
   options.streams->subscriber_queue = static_cast<size_t>(cfg.stream_subscriber_queue_size);
+  options.streams->default_heartbeat = cfg.stream_heartbeat_interval;
   InvitegateServer server(registry, options);
   absl::StatusOr<int> port = server.Start();
   if (!port.ok()) {

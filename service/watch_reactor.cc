@@ -19,7 +19,6 @@ using ledger::EventType;
 using stream::Delivery;
 using stream::Subscription;
 
-constexpr absl::Duration kDefaultHeartbeat = absl::Seconds(30);
 constexpr absl::Duration kMinHeartbeat = absl::Seconds(1);
 constexpr char kTokenMarker[] = "; resume from token ";
 
@@ -87,12 +86,14 @@ struct WatchArgs {
   uint32_t mask = 0;
   stream::StartFrom start = stream::StartFrom::kNow;
   std::string token;
-  absl::Duration heartbeat = kDefaultHeartbeat;
+  absl::Duration heartbeat;
 };
 
+// `heartbeat`: the interval when the request sets none.
 std::optional<WatchArgs> Parse(const v1::WatchJoinRequestsRequest& request,
-                               Violations& violations) {
+                               absl::Duration heartbeat, Violations& violations) {
   WatchArgs args;
+  args.heartbeat = heartbeat;
   std::optional<std::string> account = ParseAccountName(request.account(), "account", violations);
   for (int i = 0; i < request.chats_size(); ++i) {
     const std::string field = absl::StrCat("chats[", i, "]");
@@ -155,7 +156,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JoinRequestEvent>
       return;
     }
     Violations violations;
-    std::optional<WatchArgs> args = Parse(request, violations);
+    std::optional<WatchArgs> args =
+        Parse(request, context_.streams->default_heartbeat(), violations);
     if (!args.has_value()) {
       Finish(violations.ToStatus());
       return;

@@ -509,8 +509,9 @@ void Validate(Parser& p, Config& c) {
   if (!c.metrics_listen.empty() && !ValidListen(c.metrics_listen)) {
     return p.Fail("metrics.listen", absl::StrCat(Quote(c.metrics_listen), " is not host:port"));
   }
-  if (c.stream_heartbeat_interval < absl::Milliseconds(100))
-    return p.Fail("stream.heartbeat_interval", "must be at least 100ms");
+  if (c.stream_heartbeat_interval < absl::Seconds(1))
+    return p.Fail("stream.heartbeat_interval",
+                  "must be at least 1s (the finest a stream may ask for)");
   if (c.tokens.empty()) {
     c.warnings.push_back(
         "no tokens configured: every caller is allowed every action (loopback only)");
@@ -625,7 +626,8 @@ const std::vector<OverridableOption>& Options() {
     add("log.level", "string", "debug | info | warn | error");
     add("log.format", "string", "json | logfmt");
     add("flood_wait.threshold", "duration", "FLOOD_WAIT waited out by the engine up to this");
-    add("stream.heartbeat_interval", "duration", "heartbeat interval of Watch streams");
+    add("stream.heartbeat_interval", "duration",
+        "heartbeat interval of Watch streams that ask for none");
     add("stream.subscriber_queue_size", "int",
         "events buffered per subscriber before it is cut off");
     add("shutdown.grace_period", "duration", "time given to streams to drain on shutdown");

@@ -115,7 +115,7 @@ struct Config {
   logging::Format log_format = logging::Format::kJson;
   // FLOOD_WAIT at or below this is waited out by the engine; longer ones fail the call.
   absl::Duration flood_wait_threshold = absl::Seconds(10);
-  absl::Duration stream_heartbeat_interval = absl::Seconds(15);
+  absl::Duration stream_heartbeat_interval = absl::Seconds(30);
   int stream_subscriber_queue_size = 1024;  // events buffered per subscriber before cut-off
   absl::Duration shutdown_grace_period = absl::Seconds(10);  // streams drained within this
 

@@ -399,6 +399,24 @@ TEST_F(JoinStreamsTest, FanOutSlowConsumerAndResumeWithoutLoss) {
   for (int i = 1; i < kEvents; ++i) ASSERT_EQ(got[i].sequence(), got[i - 1].sequence() + 1) << i;
 }
 
+// A stream that asks for no heartbeat interval gets the server's (config
+// stream.heartbeat_interval), not a fixed one.
+TEST_F(JoinStreamsTest, HeartbeatDefaultsToTheServersSetting) {
+  StreamsOptions options;
+  options.default_heartbeat = absl::Seconds(1);
+  Start(options);
+  if (HasFatalFailure()) return;
+  WatchCollector quiet(requests_.get(), Watch("bob"));
+  ASSERT_TRUE(quiet.WaitReady());
+  EXPECT_TRUE(quiet.WaitFor(
+      [](const auto& e) {
+        int heartbeats = 0;
+        for (const auto& event : e) heartbeats += event.has_heartbeat();
+        return heartbeats >= 2;
+      },
+      std::chrono::seconds(6)));
+}
+
 TEST_F(JoinStreamsTest, TokensMalformedExpiredAndShutdown) {
   Start();
   if (HasFatalFailure()) return;

@@ -57,7 +57,7 @@ TEST(ConfigTest, EmptyFileGivesTheEmbeddedDefault) {
   EXPECT_EQ(c->ledger.path, "invitegate-state/ledger.sqlite");
   EXPECT_EQ(c->telegram.emulator_state_dir, "invitegate-state/emulator");
   EXPECT_EQ(c->ledger.retention_max_age, absl::Hours(168));
-  EXPECT_EQ(c->stream_heartbeat_interval, absl::Seconds(15));
+  EXPECT_EQ(c->stream_heartbeat_interval, absl::Seconds(30));
   EXPECT_EQ(c->stream_subscriber_queue_size, 1024);
   EXPECT_EQ(c->flood_wait_threshold, absl::Seconds(10));
   EXPECT_EQ(c->log_level, logging::Level::kInfo);
@@ -231,8 +231,8 @@ TEST(ConfigTest, ValidationErrorsNameTheField) {
       {R"({"stream": {"heartbeat_interval": "soon"}})",
        "stream.heartbeat_interval: must be a non-negative duration: seconds or text like \"15s\", "
        "\"10m\", \"168h\", \"7d\""},
-      {R"({"stream": {"heartbeat_interval": "10ms"}})",
-       "stream.heartbeat_interval: must be at least 100ms"},
+      {R"({"stream": {"heartbeat_interval": "500ms"}})",
+       "stream.heartbeat_interval: must be at least 1s (the finest a stream may ask for)"},
       {R"({"tokens": [)" + token +
            R"(, {"name": "u", "secret": {"env": "S"}, "accounts": ["*"], "actions": ["read"]}]})",
        "tokens[1].secret: is the same secret as another token's"},
