@@ -59,7 +59,7 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
   ServerUnaryReactor* ListAccounts(CallbackServerContext* ctx,
                                    const v1::ListAccountsRequest* request,
                                    v1::ListAccountsResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     const int32_t size = ParsePageSize(request->page_size(), 1000, 1000, "page_size", violations);
     std::string after;
@@ -82,7 +82,8 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
       }
       who = *std::move(checked);
     }
-    const engine::Deadline deadline = EngineDeadline(*ctx, context_.default_timeout);
+    const engine::Deadline deadline =
+        EngineDeadline(*ctx, context_.default_timeout, reactor->cancellation());
     context_.pool->Run([this, reactor, response, size, after, deadline, who = std::move(who)] {
       std::vector<std::string> ids = context_.accounts->Ids();
       for (const std::string& id : ids) {
@@ -104,7 +105,7 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
 
   ServerUnaryReactor* GetAccount(CallbackServerContext* ctx, const v1::GetAccountRequest* request,
                                  v1::Account* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<std::string> id = ParseAccountName(request->name(), "name", violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -117,7 +118,8 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
       reactor->Finish(NotFound(*id));
       return reactor;
     }
-    const engine::Deadline deadline = EngineDeadline(*ctx, context_.default_timeout);
+    const engine::Deadline deadline =
+        EngineDeadline(*ctx, context_.default_timeout, reactor->cancellation());
     context_.pool->Run([reactor, response, account = *account, deadline] {
       reactor->Finish(ToGrpcStatus(Describe(*account, deadline, response)));
     });
@@ -189,13 +191,14 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
   ServerUnaryReactor* Step(CallbackServerContext* ctx, Violations violations,
                            const std::optional<std::string>& id, v1::Account* response,
                            bool create, std::function<absl::Status(AccountBackend&)> step) {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     if (FinishIfInvalid(reactor, violations)) return reactor;
     if (grpc::Status s = Authorize(context_, *ctx, Action::kAdmin, *id); !s.ok()) {
       reactor->Finish(s);
       return reactor;
     }
-    const engine::Deadline deadline = EngineDeadline(*ctx, context_.default_timeout);
+    const engine::Deadline deadline =
+        EngineDeadline(*ctx, context_.default_timeout, reactor->cancellation());
     context_.pool->Run([this, reactor, response, id = *id, create, step = std::move(step),
                         deadline] {
       absl::StatusOr<std::shared_ptr<AccountBackend>> account =

@@ -8,15 +8,21 @@ namespace invitegate::service {
 namespace engine = mtproto::engine;
 
 engine::Deadline EngineDeadline(const grpc::CallbackServerContext& ctx,
-                                std::chrono::seconds default_timeout) {
+                                std::chrono::seconds default_timeout,
+                                std::shared_ptr<engine::Cancellation> cancellation) {
   const auto now_system = std::chrono::system_clock::now();
   const auto now_steady = std::chrono::steady_clock::now();
   const std::chrono::system_clock::time_point deadline = ctx.deadline();
-  // gRPC reports "no deadline" as a time far in the future.
-  if (deadline - now_system > std::chrono::hours(24 * 365)) return now_steady + default_timeout;
-  if (deadline <= now_system) return now_steady;
-  return now_steady + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+  std::chrono::steady_clock::time_point at;
+  if (deadline - now_system > std::chrono::hours(24 * 365)) {
+    at = now_steady + default_timeout;  // gRPC reports "no deadline" as a time far ahead
+  } else if (deadline <= now_system) {
+    at = now_steady;
+  } else {
+    at = now_steady + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                           deadline - now_system);
+  }
+  return engine::Deadline(at, std::move(cancellation));
 }
 
 grpc::Status Authorize(const ServiceContext& context, const grpc::CallbackServerContext& ctx,
@@ -29,7 +35,8 @@ grpc::Status Authorize(const ServiceContext& context, const grpc::CallbackServer
 grpc::Status BeginAccountCall(const ServiceContext& context,
                               const grpc::CallbackServerContext& ctx, Action action,
                               const std::string& account_id, std::string_view chat,
-                              AccountCall* call) {
+                              AccountCall* call,
+                              std::shared_ptr<engine::Cancellation> cancellation) {
   if (grpc::Status s = Authorize(context, ctx, action, account_id, chat); !s.ok()) return s;
   absl::StatusOr<std::shared_ptr<AccountBackend>> account = context.accounts->Get(account_id);
   if (!account.ok()) {
@@ -52,15 +59,15 @@ grpc::Status BeginAccountCall(const ServiceContext& context,
     return ServiceError(grpc::StatusCode::UNIMPLEMENTED, "INVITE_API_UNAVAILABLE",
                         "this build has no invite API");
   }
-  call->deadline = EngineDeadline(ctx, context.default_timeout);
+  call->deadline = EngineDeadline(ctx, context.default_timeout, std::move(cancellation));
   return grpc::Status::OK;
 }
 
 bool BeginUnaryAccountCall(const ServiceContext& context, const grpc::CallbackServerContext& ctx,
-                           grpc::ServerUnaryReactor* reactor, Action action,
-                           const std::string& account_id, std::string_view chat,
-                           AccountCall* call) {
-  grpc::Status status = BeginAccountCall(context, ctx, action, account_id, chat, call);
+                           UnaryCall* reactor, Action action, const std::string& account_id,
+                           std::string_view chat, AccountCall* call) {
+  grpc::Status status =
+      BeginAccountCall(context, ctx, action, account_id, chat, call, reactor->cancellation());
   if (!status.ok()) reactor->Finish(status);
   return status.ok();
 }

@@ -46,9 +46,27 @@ using Action = config::Action;
                                      const grpc::CallbackServerContext& ctx, Action action,
                                      std::string_view account, std::string_view chat = {});
 
-// The engine deadline for a call: the caller's gRPC deadline, or default_timeout from now.
-[[nodiscard]] mtproto::engine::Deadline EngineDeadline(const grpc::CallbackServerContext& ctx,
-                                                       std::chrono::seconds default_timeout);
+// The reactor of every unary RPC that calls the engine: it finishes like DefaultReactor, and
+// when the caller cancels (or its deadline passes) it fires the Cancellation its engine calls
+// carry, so they stop at once instead of running on for nobody. Deletes itself when done.
+class UnaryCall final : public grpc::ServerUnaryReactor {
+ public:
+  UnaryCall() : cancellation_(std::make_shared<mtproto::engine::Cancellation>()) {}
+  const std::shared_ptr<mtproto::engine::Cancellation>& cancellation() const {
+    return cancellation_;
+  }
+  void OnCancel() override { cancellation_->Cancel(); }
+  void OnDone() override { delete this; }
+
+ private:
+  std::shared_ptr<mtproto::engine::Cancellation> cancellation_;
+};
+
+// The engine deadline for a call: the caller's gRPC deadline, or default_timeout from now;
+// cut short by `cancellation` (null: only by time).
+[[nodiscard]] mtproto::engine::Deadline EngineDeadline(
+    const grpc::CallbackServerContext& ctx, std::chrono::seconds default_timeout,
+    std::shared_ptr<mtproto::engine::Cancellation> cancellation = nullptr);
 
 // One unary call against one account, once the account was found.
 struct AccountCall {
@@ -62,16 +80,18 @@ struct AccountCall {
 // resource name as written; empty when the call names no chat), then looks the account up and
 // checks it can make Telegram calls (signed in, invite API present); on failure returns the
 // status to finish the call with (UNAUTHENTICATED / PERMISSION_DENIED before anything else, so a
-// caller learns nothing about accounts it may not use).
-[[nodiscard]] grpc::Status BeginAccountCall(const ServiceContext& context,
-                                            const grpc::CallbackServerContext& ctx, Action action,
-                                            const std::string& account_id, std::string_view chat,
-                                            AccountCall* call);
+// caller learns nothing about accounts it may not use). The call's deadline is cut short by
+// `cancellation` (null: only by time).
+[[nodiscard]] grpc::Status BeginAccountCall(
+    const ServiceContext& context, const grpc::CallbackServerContext& ctx, Action action,
+    const std::string& account_id, std::string_view chat, AccountCall* call,
+    std::shared_ptr<mtproto::engine::Cancellation> cancellation = nullptr);
 
-// BeginAccountCall for a unary RPC: a refusal finishes `reactor` and returns false.
+// BeginAccountCall for a unary RPC, cancelled with `reactor`: a refusal finishes `reactor` and
+// returns false.
 [[nodiscard]] bool BeginUnaryAccountCall(const ServiceContext& context,
                                          const grpc::CallbackServerContext& ctx,
-                                         grpc::ServerUnaryReactor* reactor, Action action,
+                                         UnaryCall* reactor, Action action,
                                          const std::string& account_id, std::string_view chat,
                                          AccountCall* call);
 

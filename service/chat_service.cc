@@ -40,7 +40,7 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
 
   ServerUnaryReactor* GetChat(CallbackServerContext* ctx, const v1::GetChatRequest* request,
                               v1::Chat* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->name(), "name", violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -71,7 +71,7 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
   ServerUnaryReactor* UpdateChatSettings(CallbackServerContext* ctx,
                                          const v1::UpdateChatSettingsRequest* request,
                                          v1::ChatSettings* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     const v1::ChatSettings& settings = request->settings();
     std::optional<ChatName> chat =
@@ -116,7 +116,7 @@ class ChatServiceImpl final : public v1::ChatService::CallbackService {
 
   ServerUnaryReactor* JoinChat(CallbackServerContext* ctx, const v1::JoinChatRequest* request,
                                v1::JoinChatResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->name(), "name", violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -149,7 +149,7 @@ class UsernameServiceImpl final : public v1::UsernameService::CallbackService {
   ServerUnaryReactor* CheckUsername(CallbackServerContext* ctx,
                                     const v1::CheckUsernameRequest* request,
                                     v1::CheckUsernameResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->chat(), "chat", violations);
     if (!IsValidNewUsername(request->username())) violations.Add("username", kUsernameRule);
@@ -170,7 +170,7 @@ class UsernameServiceImpl final : public v1::UsernameService::CallbackService {
   ServerUnaryReactor* UpdateUsername(CallbackServerContext* ctx,
                                      const v1::UpdateUsernameRequest* request,
                                      v1::Chat* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->chat(), "chat", violations);
     if (!request->username().empty() && !IsValidNewUsername(request->username())) {
@@ -202,7 +202,7 @@ class UsernameServiceImpl final : public v1::UsernameService::CallbackService {
   ServerUnaryReactor* ResolveUsername(CallbackServerContext* ctx,
                                       const v1::ResolveUsernameRequest* request,
                                       v1::ResolveUsernameResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<std::string> account = ParseAccountName(request->account(), "account", violations);
     std::string username(absl::StripPrefix(request->username(), "@"));

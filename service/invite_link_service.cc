@@ -49,7 +49,7 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
   ServerUnaryReactor* CreateInviteLink(CallbackServerContext* ctx,
                                        const v1::CreateInviteLinkRequest* request,
                                        v1::InviteLink* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->parent(), "parent", violations);
     const v1::InviteLink& link = request->invite_link();
@@ -94,7 +94,7 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
   ServerUnaryReactor* GetInviteLink(CallbackServerContext* ctx,
                                     const v1::GetInviteLinkRequest* request,
                                     v1::InviteLink* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<InviteLinkName> name = ParseInviteLinkName(request->name(), "name", violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -115,7 +115,7 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
   ServerUnaryReactor* ListInviteLinks(CallbackServerContext* ctx,
                                       const v1::ListInviteLinksRequest* request,
                                       v1::ListInviteLinksResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->parent(), "parent", violations);
     engine::ListLinksOptions options;
@@ -173,7 +173,7 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
   ServerUnaryReactor* UpdateInviteLink(CallbackServerContext* ctx,
                                        const v1::UpdateInviteLinkRequest* request,
                                        v1::InviteLink* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     const v1::InviteLink& link = request->invite_link();
     std::optional<InviteLinkName> name =
@@ -226,7 +226,7 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
   ServerUnaryReactor* RevokeInviteLink(CallbackServerContext* ctx,
                                        const v1::RevokeInviteLinkRequest* request,
                                        v1::RevokeInviteLinkResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<InviteLinkName> name = ParseInviteLinkName(request->name(), "name", violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -252,7 +252,7 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
   ServerUnaryReactor* DeleteInviteLink(CallbackServerContext* ctx,
                                        const v1::DeleteInviteLinkRequest* request,
                                        google::protobuf::Empty*) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<InviteLinkName> name = ParseInviteLinkName(request->name(), "name", violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -270,7 +270,7 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
   ServerUnaryReactor* DeleteRevokedInviteLinks(CallbackServerContext* ctx,
                                                const v1::DeleteRevokedInviteLinksRequest* request,
                                                google::protobuf::Empty*) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->parent(), "parent", violations);
     std::optional<std::string> admin;
@@ -294,7 +294,7 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
   ServerUnaryReactor* ListAdminsWithInvites(CallbackServerContext* ctx,
                                             const v1::ListAdminsWithInvitesRequest* request,
                                             v1::ListAdminsWithInvitesResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->parent(), "parent", violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -325,7 +325,7 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
   ServerUnaryReactor* CheckInviteLink(CallbackServerContext* ctx,
                                       const v1::CheckInviteLinkRequest* request,
                                       v1::CheckInviteLinkResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<std::string> account = ParseAccountName(request->account(), "account", violations);
     std::optional<std::string> hash = ParseInviteRef(request->invite_link(), "invite_link", violations);
@@ -376,7 +376,7 @@ class InviteLinkServiceImpl final : public v1::InviteLinkService::CallbackServic
   ServerUnaryReactor* JoinByInviteLink(CallbackServerContext* ctx,
                                        const v1::JoinByInviteLinkRequest* request,
                                        v1::JoinByInviteLinkResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<std::string> account = ParseAccountName(request->account(), "account", violations);
     std::optional<std::string> hash = ParseInviteRef(request->invite_link(), "invite_link", violations);

@@ -74,7 +74,7 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
   ServerUnaryReactor* ListJoinRequests(CallbackServerContext* ctx,
                                        const v1::ListJoinRequestsRequest* request,
                                        v1::ListJoinRequestsResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ListArgs> args = ParseList(*request, true, violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -111,7 +111,7 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
   ServerUnaryReactor* ListInviteImporters(CallbackServerContext* ctx,
                                           const v1::ListInviteImportersRequest* request,
                                           v1::ListInviteImportersResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ListArgs> args = ParseList(*request, false, violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -161,7 +161,7 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
  private:
   ServerUnaryReactor* HideOne(CallbackServerContext* ctx, const std::string& resource,
                               bool approve) {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<JoinRequestName> name = ParseJoinRequestName(resource, "name", violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -205,7 +205,7 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
 
   ServerUnaryReactor* HideAll(CallbackServerContext* ctx, const std::string& parent,
                               const std::string& invite_link, bool approve) {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(parent, "parent", violations);
     std::optional<std::string> link;
@@ -245,7 +245,7 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
   ServerUnaryReactor* GetInviteLinkStats(CallbackServerContext* ctx,
                                          const v1::GetInviteLinkStatsRequest* request,
                                          v1::InviteLinkStats* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<InviteLinkName> name = ParseInviteLinkName(request->name(), "name", violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -265,7 +265,7 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
   ServerUnaryReactor* ListInviteLinkStats(CallbackServerContext* ctx,
                                           const v1::ListInviteLinkStatsRequest* request,
                                           v1::ListInviteLinkStatsResponse* response) override {
-    ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    UnaryCall* reactor = new UnaryCall;
     Violations violations;
     std::optional<ChatName> chat = ParseChatName(request->parent(), "parent", violations);
     if (FinishIfInvalid(reactor, violations)) return reactor;
@@ -287,7 +287,7 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
  private:
   // The statistics RPCs: authorize, find the account, resolve the chat (on the pool), read.
   template <typename Fill>
-  ServerUnaryReactor* StatsCall(CallbackServerContext* ctx, ServerUnaryReactor* reactor,
+  ServerUnaryReactor* StatsCall(CallbackServerContext* ctx, UnaryCall* reactor,
                                 const ChatName& chat, std::optional<std::string> link,
                                 Fill fill) {
     if (context_.streams == nullptr) {
@@ -308,7 +308,8 @@ class JoinRequestServiceImpl final : public v1::JoinRequestService::CallbackServ
       return reactor;
     }
     context_.pool->Run([this, reactor, chat, link, fill = std::move(fill), account = *account,
-                        deadline = EngineDeadline(*ctx, context_.default_timeout)] {
+                        deadline = EngineDeadline(*ctx, context_.default_timeout,
+                                                  reactor->cancellation())] {
       absl::StatusOr<int64_t> chat_id = ResolveChatId(*account, chat, deadline);
       if (!chat_id.ok()) return reactor->Finish(ToGrpcStatus(chat_id.status(), account->kind()));
       ledger::EventFilter filter;

@@ -87,7 +87,7 @@ class ModerationReactor final : public grpc::ServerWriteReactor<v1::ModerationPr
     }
     args_ = *std::move(args);
     if (grpc::Status s = BeginAccountCall(context_, *ctx, Action::kModerate, args_.chat.account,
-                                          args_.chat.chat, &call_);
+                                          args_.chat.chat, &call_, cancellation_);
         !s.ok()) {
       Finish(s);
       return;
@@ -114,6 +114,7 @@ class ModerationReactor final : public grpc::ServerWriteReactor<v1::ModerationPr
       std::lock_guard lock(mutex_);
       cancelled_ = true;
     }
+    cancellation_->Cancel();  // the engine call in flight stops too
     cv_.notify_all();
   }
   void OnDone() override {
@@ -123,8 +124,8 @@ class ModerationReactor final : public grpc::ServerWriteReactor<v1::ModerationPr
 
  private:
   engine::Deadline CallDeadline() const {
-    return engine::In(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        context_.default_timeout));
+    return engine::Deadline(std::chrono::steady_clock::now() + context_.default_timeout,
+                            cancellation_);
   }
   bool cancelled() {
     std::lock_guard lock(mutex_);
@@ -309,6 +310,8 @@ class ModerationReactor final : public grpc::ServerWriteReactor<v1::ModerationPr
   bool write_done_ = false;     // guarded by mutex_
   bool write_ok_ = true;        // guarded by mutex_
   bool cancelled_ = false;      // guarded by mutex_
+  const std::shared_ptr<engine::Cancellation> cancellation_ =
+      std::make_shared<engine::Cancellation>();
 };
 
 }  // namespace

@@ -178,7 +178,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JoinRequestEvent>
       return;
     }
     account_ = *account;
-    deadline_ = EngineDeadline(*ctx, context_.default_timeout);
+    deadline_ = EngineDeadline(*ctx, context_.default_timeout, cancellation_);
     metrics_ = context_.streams->metrics();
     if (metrics_ != nullptr) metrics_->AddSubscribers("watch", 1);
     // Resolving chat usernames may ask Telegram: not on a gRPC callback thread.
@@ -197,6 +197,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JoinRequestEvent>
   }
 
   void OnCancel() override {
+    cancellation_->Cancel();  // a chat lookup in Setup stops too
     std::lock_guard lock(guard_->mutex);
     cancelled_ = true;
     if (subscription_ != nullptr) {
@@ -343,6 +344,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JoinRequestEvent>
   WatchArgs args_;
   std::shared_ptr<AccountBackend> account_;
   mtproto::engine::Deadline deadline_;
+  const std::shared_ptr<mtproto::engine::Cancellation> cancellation_ =
+      std::make_shared<mtproto::engine::Cancellation>();
   metrics::Metrics* metrics_ = nullptr;
   // Guarded by guard_->mutex:
   std::set<int64_t> chat_ids_;

@@ -72,6 +72,7 @@ struct Engine::Call {
   asio::steady_timer wait_timer;  // FLOOD_WAIT
   int sent_dc = 0;                // where `request` is in flight (request != 0)
   net::Connection::RequestId request = 0;
+  Cancellation::Handle cancel_handle = 0;  // registered with deadline.cancellation
   bool force_init = false;  // the server said CONNECTION_NOT_INITED: declare the layer again
 };
 
@@ -126,9 +127,16 @@ Engine::CallId Engine::InvokeRaw(std::string body, Deadline deadline, RawCallbac
     // A call made while the engine shuts down (a callback of an aborted call chaining another)
     // is aborted too, instead of starting on stopped connections.
     if (shutting_down_) return call->done(absl::AbortedError("engine shut down"));
+    // A chained step whose operation was cancelled meanwhile is not sent at all.
+    if (call->deadline.cancelled()) return call->done(absl::CancelledError("cancelled"));
     calls_[call->id] = call;
-    if (call->deadline != kNoDeadline) {
-      call->deadline_timer.expires_at(call->deadline);
+    if (call->deadline.cancellation) {
+      // Runs on the canceller's thread (or now, if it fired already): Cancel only posts.
+      call->cancel_handle =
+          call->deadline.cancellation->Register([this, id = call->id] { Cancel(id); });
+    }
+    if (call->deadline.has_time()) {
+      call->deadline_timer.expires_at(call->deadline.at);
       call->deadline_timer.async_wait([this, id = call->id](const asio::error_code& ec) {
         if (!ec) Finish(id, absl::DeadlineExceededError("the call's deadline passed"));
       });
@@ -150,7 +158,7 @@ void Engine::InvokeOn(int dc, std::string body, RawCallback done) {
   call->done = std::move(done);
   call->pinned_dc = dc;
   calls_[call->id] = call;
-  call->deadline_timer.expires_at(call->deadline);
+  call->deadline_timer.expires_at(call->deadline.at);
   call->deadline_timer.async_wait([this, id = call->id](const asio::error_code& ec) {
     if (!ec) Finish(id, absl::DeadlineExceededError("the call's deadline passed"));
   });
@@ -215,7 +223,8 @@ void Engine::OnRpcError(const std::shared_ptr<Call>& call, const RpcError& error
   if ((error.name == "FLOOD_WAIT" || error.name == "FLOOD_PREMIUM_WAIT") && error.value) {
     const auto wait = std::chrono::seconds(*error.value);
     if (wait <= options_.flood_wait_threshold &&
-        (call->deadline == kNoDeadline || In(wait) < call->deadline)) {
+        (!call->deadline.has_time() || std::chrono::steady_clock::now() + wait <
+                                             call->deadline.at)) {
       call->wait_timer.expires_after(wait);
       call->wait_timer.async_wait([this, call](const asio::error_code& ec) {
         if (!ec && calls_.contains(call->id)) Start(call);
@@ -295,6 +304,7 @@ void Engine::Finish(CallId id, absl::StatusOr<std::string> result) {
   calls_.erase(it);
   call->deadline_timer.cancel();
   call->wait_timer.cancel();
+  if (call->deadline.cancellation) call->deadline.cancellation->Unregister(call->cancel_handle);
   if (call->request != 0) {
     // Its answer is no longer wanted; the connection drops it when it arrives.
     auto dc = dcs_.find(call->sent_dc);

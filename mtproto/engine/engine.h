@@ -16,7 +16,8 @@
 //
 // Errors: an rpc_error becomes a status made by RpcErrorStatus (rpc_error.h): GetRpcError gives
 // back {code, name, value}. Besides those: DEADLINE_EXCEEDED (the call's deadline passed; the
-// request is cancelled on its connection), CANCELLED (Cancel), ABORTED (the engine shut down),
+// request is cancelled on its connection), CANCELLED (Cancel, or the deadline's Cancellation
+// fired), ABORTED (the engine shut down),
 // UNAVAILABLE (a connection gave up), DATA_LOSS (an undecodable answer).
 #pragma once
 
@@ -40,6 +41,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "mtproto/crypto/random.h"
+#include "mtproto/engine/deadline.h"
 #include "mtproto/engine/join_events.h"
 #include "mtproto/engine/rpc_error.h"
 #include "mtproto/engine/telegram_config.h"
@@ -53,12 +55,6 @@ namespace mtproto::engine {
 
 class PeerCache;  // peers.h
 
-using Deadline = std::chrono::steady_clock::time_point;
-// A deadline `timeout` from now.
-inline Deadline In(std::chrono::steady_clock::duration timeout) {
-  return std::chrono::steady_clock::now() + timeout;
-}
-inline constexpr Deadline kNoDeadline = Deadline::max();
 
 struct EngineOptions {
   TelegramEndpoints endpoints;

@@ -297,7 +297,7 @@ class Admin {
   std::string WaitRequests(const std::string& peer, int n, json& data) {
     const int64_t chat_id = ChatId(peer);
     std::unique_lock<std::mutex> lock(events_mutex_);
-    const bool enough = events_changed_.wait_until(lock, StepDeadline(), [&] {
+    const bool enough = events_changed_.wait_until(lock, StepDeadline().at, [&] {
       return static_cast<int>(PendingFromEvents(chat_id).size()) >= n;
     });
     const std::map<int64_t, JoinEvent> pending = PendingFromEvents(chat_id);
@@ -383,7 +383,7 @@ class Admin {
       };
       std::unique_lock<std::mutex> lock(events_mutex_);
       const bool enough = events_changed_.wait_until(
-          lock, StepDeadline(), [&] { return static_cast<int>(approved_by_us().size()) >= n; });
+          lock, StepDeadline().at, [&] { return static_cast<int>(approved_by_us().size()) >= n; });
       data["approved_user_ids"] = approved_by_us();
       if (!enough) {
         throw StepError{std::to_string(approved_by_us().size()) +

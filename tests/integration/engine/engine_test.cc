@@ -282,6 +282,33 @@ TEST_F(EngineTest, Cancellation) {
   EXPECT_EQ(future.get().code(), absl::StatusCode::kCancelled);
 }
 
+TEST_F(EngineTest, TheDeadlinesCancellationStopsTheCall) {
+  StartEngine();
+  emulator::Faults faults;
+  faults.delay = milliseconds(3000);
+  env_.emulator().SetFaults(faults);
+  auto cancellation = std::make_shared<Cancellation>();
+  std::promise<absl::Status> done;
+  engine_->Invoke(api::help_getNearestDc(), Deadline(In(seconds(30)).at, cancellation),
+                  [&done](absl::StatusOr<api::help_getNearestDc::Result::Value> r) {
+                    done.set_value(r.status());
+                  });
+  std::this_thread::sleep_for(milliseconds(100));
+  cancellation->Cancel();
+  std::future<absl::Status> future = done.get_future();
+  ASSERT_EQ(future.wait_for(seconds(2)), std::future_status::ready);
+  EXPECT_EQ(future.get().code(), absl::StatusCode::kCancelled);
+
+  // A call whose deadline was cancelled before it was made is not sent: it fails at once even
+  // though every answer is held for 3 s.
+  const auto start = std::chrono::steady_clock::now();
+  auto late = engine_->InvokeSync(api::help_getNearestDc(), Deadline(kNoDeadline.at, cancellation));
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kCancelled) << late.status();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2500));
+  env_.emulator().SetFaults({});
+  EXPECT_TRUE(engine_->InvokeSync(api::help_getNearestDc(), In(seconds(30))).ok());
+}
+
 TEST_F(EngineTest, CallsSurviveDroppedConnections) {
   StartEngine();
   SignInBot();

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -604,6 +605,41 @@ TEST_F(ServiceTest, FloodWaitBecomesResourceExhaustedWithRetryInfo) {
   EXPECT_EQ(details.info.reason(), "FLOOD_WAIT");
   ASSERT_TRUE(details.retry.has_value());
   EXPECT_EQ(details.retry->retry_delay().seconds(), 42);
+}
+
+// A call the client cancels stops in the engine too: CreateInviteLink resolves the chat's
+// username first (held 1 s by the emulator), the client cancels meanwhile (its deadline is far
+// off, so only the cancellation can stop the engine), and the export that would have followed
+// is never sent, so no link appears.
+TEST_F(ServiceTest, ACancelledCallIsNotCarriedOutLater) {
+  mtproto::emulator::Faults faults;
+  faults.delay = std::chrono::milliseconds(1000);
+  faults.delay_methods = {"contacts.resolveUsername", "messages.getDialogs"};
+  env_->emulator().SetFaults(faults);
+  v1::CreateInviteLinkRequest request;
+  request.set_parent(kGroup);
+  request.mutable_invite_link()->set_title("abandoned");
+  auto ctx = Ctx();
+  std::thread canceller([&ctx] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ctx->TryCancel();
+  });
+  v1::InviteLink link;
+  grpc::Status s = links_->CreateInviteLink(ctx.get(), request, &link);
+  canceller.join();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED) << s.error_message();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the held answer came back
+  env_->emulator().SetFaults({});
+
+  v1::ListInviteLinksRequest list;
+  list.set_parent(kGroup);
+  list.set_page_size(100);
+  v1::ListInviteLinksResponse response;
+  s = links_->ListInviteLinks(Ctx().get(), list, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  for (const v1::InviteLink& l : response.invite_links()) EXPECT_NE(l.title(), "abandoned");
+  // The same call with time to spare goes through (the name was resolved meanwhile or now).
+  EXPECT_EQ(CreateLink(kGroup, false, "kept").title(), "kept");
 }
 
 TEST_F(ServiceTest, UnimplementedStreamsSayTheyAreUnimplemented) {
