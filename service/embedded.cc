@@ -16,28 +16,46 @@ namespace invitegate::service {
 namespace engine = mtproto::engine;
 namespace emulator = mtproto::emulator;
 
+namespace {
+
+// An engine account with its store's directory made private (0700), reporting the FLOOD_WAITs
+// its engine waits out to `metrics` (when set).
+absl::StatusOr<std::unique_ptr<AccountBackend>> MakeEngineAccount(
+    const std::string& id, engine::EngineOptions options,
+    const std::shared_ptr<metrics::Metrics>& metrics) {
+  const std::filesystem::path dir = options.store_path.parent_path();
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::InternalError(absl::StrCat("cannot create ", dir.string(), ": ", error.message()));
+  }
+  ::chmod(dir.c_str(), 0700);
+  if (metrics != nullptr) {
+    options.on_flood_wait = [metrics, id](std::string_view method, std::chrono::seconds wait) {
+      metrics->RecordFloodWait(id, method, static_cast<double>(wait.count()));
+    };
+  }
+  absl::StatusOr<std::unique_ptr<EngineAccount>> account =
+      EngineAccount::Create(id, std::move(options));
+  if (!account.ok()) return account.status();
+  return std::unique_ptr<AccountBackend>(std::move(*account));
+}
+
+}  // namespace
+
 AccountFactory EngineAccountFactory(engine::TelegramEndpoints endpoints,
                                     std::filesystem::path accounts_dir, int32_t api_id,
-                                    std::string api_hash) {
+                                    std::string api_hash,
+                                    std::shared_ptr<metrics::Metrics> metrics) {
   return [endpoints = std::move(endpoints), accounts_dir = std::move(accounts_dir), api_id,
-          api_hash = std::move(api_hash)](
+          api_hash = std::move(api_hash), metrics = std::move(metrics)](
              const std::string& id) -> absl::StatusOr<std::unique_ptr<AccountBackend>> {
-    std::error_code error;
-    std::filesystem::create_directories(accounts_dir, error);
-    if (error) {
-      return absl::InternalError(
-          absl::StrCat("cannot create ", accounts_dir.string(), ": ", error.message()));
-    }
-    ::chmod(accounts_dir.c_str(), 0700);
     engine::EngineOptions options;
     options.endpoints = endpoints;
     options.api_id = api_id;
     options.api_hash = api_hash;
     options.store_path = accounts_dir / (id + ".db");
-    absl::StatusOr<std::unique_ptr<EngineAccount>> account =
-        EngineAccount::Create(id, std::move(options));
-    if (!account.ok()) return account.status();
-    return std::unique_ptr<AccountBackend>(std::move(*account));
+    return MakeEngineAccount(id, std::move(options), metrics);
   };
 }
 
@@ -163,11 +181,13 @@ absl::StatusOr<engine::TelegramEndpoints> ConfiguredEndpoints(
 
 AccountFactory ConfiguredAccountFactory(const config::Config& config,
                                         engine::TelegramEndpoints endpoints,
-                                        std::filesystem::path accounts_dir) {
+                                        std::filesystem::path accounts_dir,
+                                        std::shared_ptr<metrics::Metrics> metrics) {
   // Copies: the factory outlives the caller's config.
   return [accounts = config.accounts, telegram = config.telegram,
           flood_wait = absl::ToChronoSeconds(config.flood_wait_threshold),
-          endpoints = std::move(endpoints), accounts_dir = std::move(accounts_dir)](
+          endpoints = std::move(endpoints), accounts_dir = std::move(accounts_dir),
+          metrics = std::move(metrics)](
              const std::string& id) -> absl::StatusOr<std::unique_ptr<AccountBackend>> {
     engine::EngineOptions options;
     options.endpoints = endpoints;
@@ -183,18 +203,7 @@ AccountFactory ConfiguredAccountFactory(const config::Config& config,
     }
     if (options.api_id == 0) options.api_id = 1;  // the emulator accepts any API id
     if (options.api_hash.empty()) options.api_hash = "00000000000000000000000000000000";
-    std::error_code error;
-    std::filesystem::create_directories(options.store_path.parent_path(), error);
-    if (error) {
-      return absl::InternalError(absl::StrCat("cannot create ",
-                                              options.store_path.parent_path().string(), ": ",
-                                              error.message()));
-    }
-    ::chmod(options.store_path.parent_path().c_str(), 0700);
-    absl::StatusOr<std::unique_ptr<EngineAccount>> account =
-        EngineAccount::Create(id, std::move(options));
-    if (!account.ok()) return account.status();
-    return std::unique_ptr<AccountBackend>(std::move(*account));
+    return MakeEngineAccount(id, std::move(options), metrics);
   };
 }
 

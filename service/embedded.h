@@ -18,13 +18,16 @@
 #include "service/accounts.h"
 #include "service/config/config.h"
 #include "service/log/logger.h"
+#include "service/metrics/metrics.h"
 
 namespace invitegate::service {
 
 // Makes EngineAccounts whose stores are <accounts_dir>/<id>.db (the directory is created 0700).
-[[nodiscard]] AccountFactory EngineAccountFactory(mtproto::engine::TelegramEndpoints endpoints,
-                                                  std::filesystem::path accounts_dir,
-                                                  int32_t api_id, std::string api_hash);
+// With `metrics`, the FLOOD_WAITs an engine waits out itself are counted there (the ones it
+// returns are counted per RPC by the server).
+[[nodiscard]] AccountFactory EngineAccountFactory(
+    mtproto::engine::TelegramEndpoints endpoints, std::filesystem::path accounts_dir,
+    int32_t api_id, std::string api_hash, std::shared_ptr<metrics::Metrics> metrics = nullptr);
 
 // The ids of the accounts the embedded default signs in, and who they are in the sample world.
 struct SampleAccount {
@@ -56,10 +59,11 @@ struct EmbeddedEmulator {
 
 // Makes EngineAccounts: a configured account with its session_path and API credentials (its own
 // api_id/api_hash, else telegram's); any other id (created by AccountService sign-in) with its
-// store at <accounts_dir>/<id>.db and telegram's credentials.
-[[nodiscard]] AccountFactory ConfiguredAccountFactory(const config::Config& config,
-                                                      mtproto::engine::TelegramEndpoints endpoints,
-                                                      std::filesystem::path accounts_dir);
+// store at <accounts_dir>/<id>.db and telegram's credentials. `metrics` as for
+// EngineAccountFactory.
+[[nodiscard]] AccountFactory ConfiguredAccountFactory(
+    const config::Config& config, mtproto::engine::TelegramEndpoints endpoints,
+    std::filesystem::path accounts_dir, std::shared_ptr<metrics::Metrics> metrics = nullptr);
 
 // Signs the configured accounts in where their session is not signed in yet: bots by token;
 // users get a login code sent (the operator completes with AccountService.SubmitSignInCode, then

@@ -204,8 +204,16 @@ int main(int argc, char** argv) {
     endpoints = *std::move(configured);
   }
 
+  // Made before the accounts, so that their engines count the FLOOD_WAITs they wait out.
+  absl::StatusOr<std::unique_ptr<invitegate::metrics::Metrics>> made_metrics =
+      invitegate::metrics::Metrics::Create(cfg.metrics_listen);
+  if (!made_metrics.ok()) {
+    log.Error("metrics", {{"status", made_metrics.status()}});
+    return 2;
+  }
+  std::shared_ptr<invitegate::metrics::Metrics> server_metrics = *std::move(made_metrics);
   auto registry = std::make_shared<AccountRegistry>(
-      ConfiguredAccountFactory(cfg, endpoints, state_dir / "accounts"));
+      ConfiguredAccountFactory(cfg, endpoints, state_dir / "accounts", server_metrics));
   // Accounts signed in earlier through AccountService under the state directory.
   for (const auto& entry : std::filesystem::directory_iterator(state_dir / "accounts", error)) {
     if (entry.path().extension() == ".db" && IsValidAccountId(entry.path().stem().string())) {
@@ -235,7 +243,7 @@ int main(int argc, char** argv) {
   options.more_listen_addresses.assign(cfg.listen.begin() + 1, cfg.listen.end());
   options.credentials = credentials;
   options.tokens = cfg.tokens;
-  options.metrics_listen = cfg.metrics_listen;
+  options.metrics = server_metrics;
   options.health_accounts = health_accounts;
   options.health_require_all_accounts = cfg.health_require_all_accounts;
   options.logger = log;

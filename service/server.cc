@@ -28,6 +28,7 @@ InvitegateServer::~InvitegateServer() {
 }
 
 absl::StatusOr<int> InvitegateServer::Start() {
+  if (metrics_ == nullptr) metrics_ = options_.metrics;
   if (metrics_ == nullptr) {
     absl::StatusOr<std::unique_ptr<metrics::Metrics>> created =
         metrics::Metrics::Create(options_.metrics_listen);

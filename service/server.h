@@ -50,6 +50,9 @@ struct ServerOptions {
   // Prometheus text exposition at http://<metrics_listen>/metrics (port 0 picks one); empty: the
   // metrics are still kept (metrics()->Scrape()) but not served.
   std::string metrics_listen;
+  // The metrics to record into, when made before the server (so that the accounts' engines can
+  // report to them too); null: the server makes its own, served on metrics_listen.
+  std::shared_ptr<metrics::Metrics> metrics;
   // Health: the accounts that must be signed in for SERVING (empty: those in the registry), all
   // of them or any one.
   std::vector<std::string> health_accounts;
@@ -97,7 +100,7 @@ class InvitegateServer {
   std::vector<int> ports_;
   logging::Logger logger_;
   std::unique_ptr<auth::Authorizer> authorizer_;
-  std::unique_ptr<metrics::Metrics> metrics_;
+  std::shared_ptr<metrics::Metrics> metrics_;
   std::unique_ptr<metrics::HealthReporter> health_;
   // The account poller; stops when stopping_ is set.
   absl::Mutex poll_mutex_;

@@ -57,6 +57,15 @@ bool IsRpcError(std::string_view raw) {
   return id == tl::mt::rpc_error::kId;
 }
 
+// The name of the TL function `body` calls ("users.getUsers"); "unknown" for an id not in the
+// schema.
+std::string_view MethodName(std::string_view body) {
+  uint32_t id = 0;
+  if (body.size() >= 4) std::memcpy(&id, body.data(), 4);
+  const tl::ConstructorInfo* info = tl::api::kSchema.Find(id);
+  return info != nullptr ? info->name : "unknown";
+}
+
 }  // namespace
 
 // One call from Invoke until its callback ran.
@@ -225,6 +234,7 @@ void Engine::OnRpcError(const std::shared_ptr<Call>& call, const RpcError& error
     if (wait <= options_.flood_wait_threshold &&
         (!call->deadline.has_time() || std::chrono::steady_clock::now() + wait <
                                              call->deadline.at)) {
+      if (options_.on_flood_wait) options_.on_flood_wait(MethodName(call->body), wait);
       call->wait_timer.expires_after(wait);
       call->wait_timer.async_wait([this, call](const asio::error_code& ec) {
         if (!ec && calls_.contains(call->id)) Start(call);

@@ -34,6 +34,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -70,6 +71,10 @@ struct EngineOptions {
   // FLOOD_WAIT_X with X at most this is waited out and the call retried; longer waits (or ones
   // that would pass the call's deadline) are returned as the error.
   std::chrono::seconds flood_wait_threshold{10};
+  // Told of each FLOOD_WAIT the engine waits out itself (longer ones reach the caller as errors,
+  // which the caller accounts for), with the Telegram method's name; for metrics. Runs on the
+  // I/O thread; null: not told.
+  std::function<void(std::string_view method, std::chrono::seconds wait)> on_flood_wait;
   int max_migrations = 3;  // *_MIGRATE_X followed per call before giving up
   transport::Framing framing = transport::Framing::kIntermediate;
   net::ReconnectPolicy reconnect;

@@ -10,6 +10,8 @@
 //   engine_call_duration_seconds{method}        histogram Telegram call latency
 //   flood_wait_total{account,method}            counter   FLOOD_WAIT answers
 //   flood_wait_seconds_total{account,method}    counter   seconds Telegram asked us to wait
+//     (method: the RPC the answer failed, or the Telegram method, e.g. messages.exportChatInvite,
+//     for a short wait the engine sat out itself and retried)
 //   stream_subscribers{stream}                  gauge     open server streams
 //   stream_subscribers_cut_off_total{reason}    counter   subscribers ended by the server
 //   ledger_lag_events / ledger_lag_seconds      gauge     ledger appended but not yet fanned out

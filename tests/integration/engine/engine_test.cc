@@ -165,8 +165,15 @@ TEST_F(EngineTest, RestartReusesKeyAndLogin) {
   EXPECT_EQ((*key)->id, key_id);
 }
 
-TEST_F(EngineTest, ShortFloodWaitIsWaitedOut) {
-  StartEngine();
+TEST_F(EngineTest, ShortFloodWaitIsWaitedOutAndReported) {
+  EngineOptions options = Options();
+  std::mutex mutex;
+  std::vector<std::pair<std::string, seconds>> waits;
+  options.on_flood_wait = [&](std::string_view method, seconds wait) {
+    std::lock_guard lock(mutex);
+    waits.emplace_back(method, wait);
+  };
+  StartEngine(std::move(options));
   SignInBot();
   emulator::Faults faults;
   faults.flood_wait.push_back({"users.getUsers", 1, 1});
@@ -175,6 +182,8 @@ TEST_F(EngineTest, ShortFloodWaitIsWaitedOut) {
   auto users = engine_->InvokeSync(GetSelf(), In(seconds(30)));
   ASSERT_TRUE(users.ok()) << users.status();
   EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(900));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(waits, (std::vector<std::pair<std::string, seconds>>{{"users.getUsers", seconds(1)}}));
 }
 
 TEST_F(EngineTest, LongFloodWaitIsReturned) {

@@ -65,11 +65,16 @@ class ServiceTest : public ::testing::Test {
     auto endpoints = mtproto::engine::EmulatorEndpoints(env_->endpoints().dcs.front().host, ports,
                                                         env_->endpoints().public_key_pem);
     ASSERT_TRUE(endpoints.ok()) << endpoints.status();
-    registry_ = std::make_shared<AccountRegistry>(
-        EngineAccountFactory(*endpoints, env_->dir() / "accounts", 1, "0123456789abcdef"));
+    auto metrics = metrics::Metrics::Create("");
+    ASSERT_TRUE(metrics.ok()) << metrics.status();
+    std::shared_ptr<metrics::Metrics> shared_metrics = *std::move(metrics);
+    registry_ = std::make_shared<AccountRegistry>(EngineAccountFactory(
+        *endpoints, env_->dir() / "accounts", 1, "0123456789abcdef", shared_metrics));
     absl::Status signed_in = SignInSampleAccounts(*registry_, env_->emulator().WorldJson());
     ASSERT_TRUE(signed_in.ok()) << signed_in;
-    server_ = new InvitegateServer(registry_, ServerOptions{});
+    ServerOptions options;
+    options.metrics = shared_metrics;
+    server_ = new InvitegateServer(registry_, options);
     absl::StatusOr<int> port = server_->Start();
     ASSERT_TRUE(port.ok()) << port.status();
     channel_ = new std::shared_ptr<grpc::Channel>(grpc::CreateChannel(
@@ -605,6 +610,25 @@ TEST_F(ServiceTest, FloodWaitBecomesResourceExhaustedWithRetryInfo) {
   EXPECT_EQ(details.info.reason(), "FLOOD_WAIT");
   ASSERT_TRUE(details.retry.has_value());
   EXPECT_EQ(details.retry->retry_delay().seconds(), 42);
+}
+
+// A FLOOD_WAIT short enough for the engine to wait out is not an error, but still counted, under
+// the Telegram method that got it.
+TEST_F(ServiceTest, AFloodWaitTheEngineWaitsOutIsCounted) {
+  mtproto::emulator::Faults faults;
+  faults.flood_wait.push_back({"messages.exportChatInvite", 1, 1});
+  env_->emulator().SetFaults(faults);
+  v1::CreateInviteLinkRequest request;
+  request.set_parent(kGroup);
+  v1::InviteLink link;
+  grpc::Status s = links_->CreateInviteLink(Ctx().get(), request, &link);
+  env_->emulator().SetFaults({});
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::string scraped = server_->metrics()->Scrape();
+  EXPECT_THAT(scraped, HasSubstr("invitegate_flood_wait_total{account=\"alice\","
+                                 "method=\"messages.exportChatInvite\"} 1"));
+  EXPECT_THAT(scraped, HasSubstr("invitegate_flood_wait_seconds_total{account=\"alice\","
+                                 "method=\"messages.exportChatInvite\"} 1"));
 }
 
 // A call the client cancels stops in the engine too: CreateInviteLink resolves the chat's
