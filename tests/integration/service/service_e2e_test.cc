@@ -104,6 +104,19 @@ class ServiceTest : public ::testing::Test {
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     return ctx;
   }
+  // CreateInviteLink in the sample group while Telegram answers its export FLOOD_WAIT_<seconds>
+  // once.
+  grpc::Status CreateLinkUnderFloodWait(int seconds) {
+    mtproto::emulator::Faults faults;
+    faults.flood_wait.push_back({"messages.exportChatInvite", seconds, 1});
+    env_->emulator().SetFaults(faults);
+    v1::CreateInviteLinkRequest request;
+    request.set_parent(kGroup);
+    v1::InviteLink link;
+    grpc::Status s = links_->CreateInviteLink(Ctx().get(), request, &link);
+    env_->emulator().SetFaults({});
+    return s;
+  }
   v1::InviteLink CreateLink(const std::string& parent, bool request_needed,
                             const std::string& title = "") {
     v1::CreateInviteLinkRequest request;
@@ -597,14 +610,7 @@ TEST_F(ServiceTest, ChatSettingsAndUsernames) {
 }
 
 TEST_F(ServiceTest, FloodWaitBecomesResourceExhaustedWithRetryInfo) {
-  mtproto::emulator::Faults faults;
-  faults.flood_wait.push_back({"messages.exportChatInvite", 42, 1});
-  env_->emulator().SetFaults(faults);
-  v1::CreateInviteLinkRequest request;
-  request.set_parent(kGroup);
-  v1::InviteLink link;
-  grpc::Status s = links_->CreateInviteLink(Ctx().get(), request, &link);
-  env_->emulator().SetFaults({});
+  grpc::Status s = CreateLinkUnderFloodWait(42);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
   Details details = DetailsOf(s);
   EXPECT_EQ(details.info.reason(), "FLOOD_WAIT");
@@ -615,14 +621,7 @@ TEST_F(ServiceTest, FloodWaitBecomesResourceExhaustedWithRetryInfo) {
 // A FLOOD_WAIT short enough for the engine to wait out is not an error, but still counted, under
 // the Telegram method that got it.
 TEST_F(ServiceTest, AFloodWaitTheEngineWaitsOutIsCounted) {
-  mtproto::emulator::Faults faults;
-  faults.flood_wait.push_back({"messages.exportChatInvite", 1, 1});
-  env_->emulator().SetFaults(faults);
-  v1::CreateInviteLinkRequest request;
-  request.set_parent(kGroup);
-  v1::InviteLink link;
-  grpc::Status s = links_->CreateInviteLink(Ctx().get(), request, &link);
-  env_->emulator().SetFaults({});
+  grpc::Status s = CreateLinkUnderFloodWait(1);
   ASSERT_TRUE(s.ok()) << s.error_message();
   const std::string scraped = server_->metrics()->Scrape();
   EXPECT_THAT(scraped, HasSubstr("invitegate_flood_wait_total{account=\"alice\","
